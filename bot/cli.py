@@ -1,0 +1,176 @@
+"""The ``faqbot`` command line. Only ``run`` and ``sync`` touch Discord.
+
+Each group of sub-commands lives in its own module with ``add_commands(subparsers)``; a
+sub-command sets ``handler(args, settings) -> int`` (the exit status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, FaqbotError, KnowledgeError
+from bot.evaluation import METRIC_KEYS, evaluate_paths
+from bot.knowledge import Knowledge, load_knowledge
+from bot.matcher import Matcher, MatchResult, Outcome
+from bot.render import describe_result
+
+log = logging.getLogger(__name__)
+
+
+def build_matcher(settings: Settings) -> tuple[Knowledge, Matcher]:
+    """Load the configured knowledge and index it (raises KnowledgeError)."""
+    knowledge = load_knowledge(settings.knowledge.paths)
+    return knowledge, Matcher(knowledge.entries, knowledge.synonyms, settings.matcher)
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    _, matcher = build_matcher(settings)
+    result = matcher.match(" ".join(args.text), passive=args.passive)
+    if args.json:
+        print(json.dumps(result_as_json(result), ensure_ascii=False))
+    else:
+        print(describe_result(result, matcher, explain=args.explain))
+    return 0
+
+
+def result_as_json(result: MatchResult) -> dict[str, object]:
+    """The machine-readable form of a match result."""
+    return {
+        "outcome": str(result.outcome),
+        "entry_id": result.entry_id,
+        "score": result.score,
+        "candidates": [
+            {"entry_id": c.entry_id, "score": c.score, "phrasing": c.phrasing, "why": c.why}
+            for c in result.candidates
+        ],
+        "suggestions": [c.entry_id for c in result.suggestions],
+        "explanation": result.explanation,
+    }
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.collisions import find_collisions
+
+    paths = args.paths or list(settings.knowledge.paths)
+    try:
+        knowledge = load_knowledge(paths)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    collisions = find_collisions(knowledge, settings.matcher)
+    for line in collisions:
+        print(line)
+    count = len(knowledge.entries)
+    status = f"{count} entries, {len(collisions)} colliding phrasing(s)."
+    print(status, file=sys.stderr)
+    return 1 if collisions else 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    progress = None
+    if sys.stderr.isatty() and not args.json:
+        progress = _progress_bar(args.queries)
+    figures = evaluate_paths(args.kb, args.queries, settings.matcher, progress)
+    if progress is not None:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps({key: figures[key] for key in METRIC_KEYS}))
+    else:
+        for key in METRIC_KEYS:
+            print(f"{key:18} {figures[key]}")
+    return 0
+
+
+def _progress_bar(path: Path):  # noqa: ANN202 - a small closure
+    total = sum(1 for line in path.open(encoding="utf-8") if line.strip())
+
+    def show(done: int) -> None:
+        if done % 25 == 0 or done == total:
+            filled = int(30 * done / max(total, 1))
+            print(
+                f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr
+            )
+
+    return show
+
+
+def _console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import run_console
+
+    return run_console(settings)
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bench import run_bench
+
+    return run_bench(sizes=args.sizes, queries=args.queries, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="faqbot", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
+    parser.add_argument("--config", type=Path, help="YAML configuration file (default: none)")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument("--log-format", choices=("text", "json"), default=None)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question from the knowledge")
+    ask.add_argument("text", nargs="+", help="the question")
+    ask.add_argument("--explain", action="store_true", help="show candidates, scores and why")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--passive", action="store_true", help="use the stricter passive bar")
+    ask.set_defaults(handler=_ask)
+
+    console = sub.add_parser("console", help="ask questions interactively (no Discord needed)")
+    console.set_defaults(handler=_console)
+
+    validate = sub.add_parser("validate", help="check knowledge files; list every problem")
+    validate.add_argument("paths", nargs="*", type=Path, help="files or folders (default: config)")
+    validate.set_defaults(handler=_validate)
+
+    ev = sub.add_parser("eval", help="measure the matcher on labelled questions")
+    ev.add_argument("--kb", type=Path, required=True, help="kb.jsonl or a folder of YAML")
+    ev.add_argument("--queries", type=Path, required=True, help="queries.jsonl")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.set_defaults(handler=_eval)
+
+    bench = sub.add_parser("bench", help="measure index build and query speed against a baseline")
+    bench.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    bench.add_argument("--queries", type=int, default=300, help="queries per size")
+    bench.add_argument("--seed", type=int, default=7)
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``faqbot`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"faqbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=(args.log_level or settings.logging.level).upper())
+    try:
+        return args.handler(args, settings)
+    except KnowledgeError as exc:
+        print(f"faqbot: {exc}", file=sys.stderr)
+        return 1
+    except FaqbotError as exc:
+        print(f"faqbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["Outcome", "build_matcher", "build_parser", "main"]

@@ -1,0 +1,125 @@
+"""Text normalisation: what makes "VMs or containers??" and "vm vs docker" look alike.
+
+Steps, in order: Unicode NFKC and case folding; accents and other combining marks dropped
+(which also flattens zalgo text); contractions expanded; words split on anything that is not a
+letter or digit; Snowball (Porter 2) stemming, then synonym phrases (matched on stems, so plurals
+match too) replaced by their canonical form and stop words dropped. Filler is text with no content word left ("hi", "help?").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+
+import snowballstemmer
+
+WORD = re.compile(r"[^\W_]+")
+CONTRACTIONS = (
+    (re.compile(r"\b(can)'?t\b"), r"\1 not"),
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
+    (re.compile(r"\b(do|does|did|is|are|was|were|has|have|should|could|would)nt\b"), r"\1 not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'d\b"), " would"),
+    (re.compile(r"'s\b"), ""),
+)
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+
+# Function words and chat filler. Words that carry hosting meaning ("down", "not", "up",
+# "off", "www") are deliberately absent.
+STOP_WORDS = frozenset(
+    """
+    a about above after again all am an and any are as at be because been before being below
+    between both but by can could did do does doing during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor now of once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves also get got im ive
+    id u ur pls plz please hi hii hiii hello helo hey heya yo sup thanks thank thx ty help
+    anyone someone somebody guys guy bro dude sir mam maam ok okay yes yeah yep hmm hm lol
+    one want need know tell like really actually still even ever much many way let lets
+    us dear kindly sorry question vs versus
+    """.split()
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball stem of one folded word (digits and short words are kept as they are)."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    return _stemmer.stemWord(word)
+
+
+def fold(text: str) -> str:
+    """NFKC, case folding and accent stripping: the form every comparison starts from."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(APOSTROPHES)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Folded words of a text, contractions expanded, before synonyms and stop words."""
+    text = fold(text)
+    for pattern, replacement in CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return WORD.findall(text)
+
+
+class Normaliser:
+    """Turns text into the content tokens the matcher indexes."""
+
+    def __init__(self, synonyms: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        self._phrases: dict[tuple[str, ...], str] = {}
+        self._longest = 1
+        for canonical, variants in (synonyms or {}).items():
+            target = "_".join(stem(w) for w in words(canonical))
+            if not target:
+                continue
+            for variant in (canonical, *variants):
+                key = tuple(stem(w) for w in words(variant))
+                if key:
+                    self._phrases[key] = target
+                    self._longest = max(self._longest, len(key))
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def _content(self, raw: list[str]) -> list[str]:
+        """Stems with synonym phrases replaced and stop words dropped."""
+        stems = [stem(word) for word in raw]
+        out: list[str] = []
+        i = 0
+        while i < len(raw):
+            for size in range(min(self._longest, len(raw) - i), 0, -1):
+                target = self._phrases.get(tuple(stems[i : i + size]))
+                if target is not None:
+                    out.append(target)
+                    i += size
+                    break
+            else:
+                if raw[i] not in STOP_WORDS:
+                    out.append(stems[i])
+                i += 1
+        return out
+
+    def tokens(self, text: str) -> list[str]:
+        """Normalised content tokens of a text, in order, duplicates kept."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return list(cached)
+        result = tuple(self._content(words(text)))
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[text] = result
+        return list(result)
+
+    def is_filler(self, text: str) -> bool:
+        """True when nothing but stop words and greetings is left ("hi", "help?")."""
+        return not self.tokens(text)
