@@ -3,7 +3,8 @@
 Steps, in order: Unicode NFKC and case folding; accents and other combining marks dropped
 (which also flattens zalgo text); contractions expanded; words split on anything that is not a
 letter or digit; Snowball (Porter 2) stemming, then synonym phrases (matched on stems, so plurals
-match too) replaced by their canonical form and stop words dropped. Filler is text with no content word left ("hi", "help?").
+match too) replaced by their canonical form and stop words dropped. Filler is text with no
+content word left ("hi", "help?").
 """
 
 from __future__ import annotations
