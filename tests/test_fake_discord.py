@@ -68,6 +68,7 @@ class TinyBot(commands.Bot):
         self.tree.add_command(echo)
         self.tree.add_command(panel)
         self.tree.add_command(feedback)
+        self.tree.add_command(slow)
         if self.guild_id is not None:
             guild = discord.Object(int(self.guild_id))
             self.tree.copy_global_to(guild=guild)
@@ -128,6 +129,13 @@ async def feedback(interaction: discord.Interaction) -> None:
     await interaction.response.send_modal(FeedbackModal(custom_id="feedback:modal"))
 
 
+@app_commands.command()
+async def slow(interaction: discord.Interaction) -> None:
+    """Defer, then fill in the answer."""
+    await interaction.response.defer(thinking=True)
+    await interaction.edit_original_response(content="done")
+
+
 def callback_of(interaction_id: str, kind: int | None = None) -> Any:
     """A predicate for the response to one interaction (optionally of one callback type)."""
 
@@ -180,12 +188,24 @@ async def test_slash_command_is_synced_answered_and_followed_up(
     bot: TinyBot, fake_discord: FakeDiscord, standard_guild: StandardGuild
 ) -> None:
     synced = fake_discord.requests_to("sync_guild_commands")[0]
-    assert {c["name"] for c in synced.json} == {"echo", "panel", "feedback"}
+    assert {c["name"] for c in synced.json} == {"echo", "panel", "feedback", "slow"}
     await fake_discord.slash_command(
         "echo", {"text": "hi"}, standard_guild.alice, standard_guild.general
     )
     await fake_discord.wait_for_request("create_followup")
     assert [m["content"] for m in fake_discord.messages_sent()] == ["you said hi", "and again"]
+    fake_discord.assert_no_mentions_allowed()
+
+
+async def test_deferred_reply_is_filled_by_editing_the_original(
+    bot: TinyBot, fake_discord: FakeDiscord, standard_guild: StandardGuild
+) -> None:
+    command = await fake_discord.slash_command(
+        "slow", {}, standard_guild.alice, standard_guild.general
+    )
+    await fake_discord.wait_for_request("edit_webhook_message")
+    reply_id = fake_discord.response_message_id(command)
+    assert reply_id is not None and fake_discord.message(reply_id)["content"] == "done"
     fake_discord.assert_no_mentions_allowed()
 
 
@@ -333,3 +353,22 @@ async def test_unknown_route_is_a_recorded_404(bot: TinyBot, fake_discord: FakeD
     with pytest.raises(discord.NotFound):
         await bot.http.request(discord.http.Route("GET", "/no/such/route"))
     assert fake_discord.requests_to("unknown")[0].path == "/no/such/route"
+
+
+async def test_member_query_is_answered_with_a_chunk(
+    bot: TinyBot, standard_guild: StandardGuild
+) -> None:
+    guild = bot.get_guild(int(standard_guild.guild.id))
+    assert guild is not None
+    members = await guild.query_members("al")
+    assert [m.name for m in members] == ["alice"]
+
+
+async def test_mention_check_catches_a_send_that_allows_mentions(
+    bot: TinyBot, fake_discord: FakeDiscord, standard_guild: StandardGuild
+) -> None:
+    channel = bot.get_channel(int(standard_guild.general.id))
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send("@everyone", allowed_mentions=discord.AllowedMentions.all())
+    with pytest.raises(AssertionError, match="parse"):
+        fake_discord.assert_no_mentions_allowed()

@@ -41,7 +41,7 @@ class Events:
         reference: str | None = None,
         webhook_id: str | None = None,
     ) -> str:
-        """A user (or bot, or webhook) posts in a channel: MESSAGE_CREATE; returns the message id."""
+        """Someone posts in a channel (MESSAGE_CREATE); returns the message id."""
         message = message_payload(
             self.world,
             message_id=self.world.ids.next(),
@@ -101,7 +101,7 @@ class Events:
         user: Member,
         channel: Channel,
     ) -> str:
-        """Invoke `name` ("faq" or "faq add" for subcommands) with options; returns the interaction id."""
+        """Invoke "cmd", "cmd sub" or "cmd group sub" with options; returns the interaction id."""
         data = command_data(self.world, name, options or {}, user.guild_id)
         return await self._interact(APPLICATION_COMMAND, user, channel, data)
 

@@ -131,7 +131,7 @@ class RestHandlers:
         }
 
     async def followup(self, call: RecordedRequest) -> Reply:
-        """POST /webhooks/{app}/{token}; the first one after a deferral fills the loading message."""
+        """POST /webhooks/{app}/{token}; the first one after a deferral fills the loading reply."""
         interaction = self._world.interaction_by_token(call.params["token"])
         if interaction is None:
             return UNKNOWN_WEBHOOK

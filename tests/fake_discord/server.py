@@ -173,7 +173,9 @@ class FakeDiscord(Events):
         return [r for r in self.requests if r.route == route]
 
     async def wait_for_request(
-        self, predicate: RequestPredicate | str, timeout: float = 5
+        self,
+        predicate: RequestPredicate | str,
+        timeout: float = 5,  # noqa: ASYNC109 - one line per wait in tests
     ) -> RecordedRequest:
         """Wait until an answered call matches (a predicate or a route name) and return it."""
         matches = predicate if callable(predicate) else (lambda r: r.route == predicate)
