@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import discord
 import pytest_asyncio
@@ -78,7 +78,12 @@ async def _until_ready(client: discord.Client, connection: asyncio.Task[None]) -
         raise TimeoutError("the bot did not become ready against the fake Discord")
 
 
-BotStarter = Callable[..., Awaitable[discord.Client]]
+class BotStarter(Protocol):
+    """The `start_bot` fixture's type: start a client against the fake and return it."""
+
+    async def __call__(self, client: ClientT, token: str | None = None) -> ClientT:
+        """Log in, connect and wait for ready."""
+        ...
 
 
 @pytest_asyncio.fixture
