@@ -1,0 +1,201 @@
+"""Opening the SQLite file safely, and the transaction discipline every store method follows.
+
+A file that is not SQLite, is corrupt, belongs to another program or was written by a newer
+faqbot is refused before anything is written to it. Writes run as ``BEGIN IMMEDIATE`` ... ``COMMIT``
+under an asyncio lock (one connection is shared by every task), so a method that returned has
+committed, and a killed process loses nothing that was acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import aiosqlite
+
+from bot.config import StorageSettings
+from bot.errors import SchemaTooNewError, StoreError
+from bot.storage.migrations import LATEST, migrate, schema_version
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """A fixed-width UTC ISO timestamp, so text order is time order."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _check_header(path: Path) -> bool:
+    """Whether the file exists with content; raise if that content is not SQLite."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the database file: {exc}") from exc
+    if not head:
+        return False
+    if head != SQLITE_HEADER:
+        raise StoreError(f"{path} is not an SQLite database; it was left untouched")
+    return True
+
+
+class Database:
+    """One SQLite connection with the locking, clock and hashing every store method uses."""
+
+    def __init__(
+        self, db: aiosqlite.Connection, path: Path, settings: StorageSettings, clock: Clock
+    ) -> None:
+        self._db = db
+        self.path = path
+        self.settings = settings
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._salt = b""
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path | str | None = None,
+        settings: StorageSettings | None = None,
+        *,
+        clock: Clock = utc_now,
+    ) -> Self:
+        """Open (creating and migrating if needed) the database at ``path``."""
+        settings = settings or StorageSettings()
+        path = Path(path) if path is not None else settings.database
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = _check_header(path)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open the database: {exc}") from exc
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {int(settings.busy_timeout_ms)}")
+            if existed:
+                try:
+                    await _check_existing(db, path)
+                except sqlite3.DatabaseError as exc:
+                    raise StoreError(
+                        f"{path} is corrupt or not a database ({exc}); it was left untouched"
+                    ) from exc
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = FULL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await migrate(db)
+            store = cls(db, path, settings, clock)
+            await store._load()
+        except sqlite3.DatabaseError as exc:
+            await db.close()
+            raise StoreError(f"{path} cannot be used as a faqbot database: {exc}") from exc
+        except BaseException:
+            await db.close()
+            raise
+        log.info("database %s open (schema version %d)", path, LATEST)
+        return store
+
+    async def close(self) -> None:
+        """Close the connection; every acknowledged write is already on disk."""
+        async with self._lock:
+            await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _load(self) -> None:
+        """Read what is kept in memory; subclasses extend this."""
+        async with self._write() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('author_salt', ?)",
+                (secrets.token_hex(16),),
+            )
+            async with db.execute("SELECT value FROM meta WHERE key = 'author_salt'") as cur:
+                row = await cur.fetchone()
+        self._salt = bytes.fromhex(row[0])
+
+    def now(self) -> str:
+        """The current time as stored."""
+        return timestamp(self._clock())
+
+    def member_hash(self, member_id: int | None) -> str | None:
+        """A member id as a keyed hash: votes stay one per member, the id is not stored."""
+        if member_id is None:
+            return None
+        digest = hmac.new(self._salt, str(member_id).encode(), hashlib.sha256)
+        return digest.hexdigest()[:24]
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        async with self._lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            try:
+                await self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                await self._db.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: the write failed: {exc}") from exc
+
+    @contextlib.asynccontextmanager
+    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Serialised read access, so no read sees another task's uncommitted write."""
+        async with self._lock:
+            yield self._db
+
+
+async def _check_existing(db: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a file written by a newer faqbot, another program, or that is corrupt."""
+    version = await schema_version(db)
+    if version > LATEST:
+        raise SchemaTooNewError(
+            f"{path} has schema version {version}, but this faqbot knows only up to {LATEST}; "
+            "upgrade faqbot (the database was left untouched)"
+        )
+    async with db.execute("PRAGMA quick_check") as cursor:
+        problems = [row[0] for row in await cursor.fetchall()]
+    if problems != ["ok"]:
+        raise StoreError(
+            f"{path} is corrupt ({'; '.join(problems[:3])}); it was left untouched: "
+            "restore it from a backup"
+        )
+    if version == 0:
+        async with db.execute("SELECT count(*) FROM sqlite_master") as cursor:
+            row = await cursor.fetchone()
+        if row and row[0]:
+            raise StoreError(
+                f"{path} is an SQLite database of another program; it was left untouched"
+            )

@@ -1,0 +1,95 @@
+"""An in-memory index that finds the open group closest to a new question in a few lookups.
+
+Similarity is the Dice coefficient of token sets, 2|A∩B| / (|A| + |B|), between the question and
+the group's seed (its first question). A group can only reach the threshold t if its size b lies in
+[a·t/(2−t), a·(2−t)/t] and it shares at least k = ⌈a·t/(2−t)⌉ of the question's a tokens, so it must
+contain one of the question's a−k+1 rarest tokens (prefix filtering). Candidates therefore come
+from a few short posting lists, never from a scan of every group.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+
+
+def dice(a: frozenset[str], b: frozenset[str]) -> float:
+    """The Dice similarity of two token sets (0 when both are empty)."""
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+class GroupIndex:
+    """Token sets of open groups, with posting lists keyed by (token, set size)."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self._tokens: dict[int, frozenset[str]] = {}
+        self._postings: dict[tuple[str, int], set[int]] = defaultdict(set)
+        self._frequency: dict[str, int] = defaultdict(int)
+        self.max_id = 0
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def __contains__(self, group_id: object) -> bool:
+        return group_id in self._tokens
+
+    def add(self, group_id: int, tokens: Iterable[str]) -> None:
+        """Index one open group by its seed tokens."""
+        self.remove(group_id)
+        token_set = frozenset(tokens)
+        self.max_id = max(self.max_id, group_id)
+        if not token_set:
+            return
+        self._tokens[group_id] = token_set
+        size = len(token_set)
+        for token in token_set:
+            self._postings[(token, size)].add(group_id)
+            self._frequency[token] += 1
+
+    def remove(self, group_id: int) -> None:
+        """Forget a group (resolved, dismissed, or about to be re-added)."""
+        token_set = self._tokens.pop(group_id, None)
+        if token_set is None:
+            return
+        size = len(token_set)
+        for token in token_set:
+            key = (token, size)
+            members = self._postings[key]
+            members.discard(group_id)
+            if not members:
+                del self._postings[key]
+            self._frequency[token] -= 1
+            if not self._frequency[token]:
+                del self._frequency[token]
+
+    def best(self, tokens: Iterable[str], *, exclude: set[int] | None = None) -> tuple[int, float]:
+        """The closest group at or above the threshold as (id, similarity); (0, 0.0) if none."""
+        query = frozenset(tokens)
+        a = len(query)
+        if not a:
+            return 0, 0.0
+        t = self.threshold
+        # The fewest shared tokens, which is also the smallest group size, that can reach t.
+        need = max(1, math.ceil(a * t / (2 - t) - 1e-9))
+        largest = math.floor(a * (2 - t) / t + 1e-9)
+        rarest = sorted(query, key=lambda tok: (self._frequency.get(tok, 0), tok))
+        best_id, best_score = 0, 0.0
+        seen: set[int] = set()
+        for token in rarest[: a - need + 1]:
+            if token not in self._frequency:
+                continue
+            for size in range(need, largest + 1):
+                for group_id in self._postings.get((token, size), ()):
+                    if group_id in seen or (exclude and group_id in exclude):
+                        continue
+                    seen.add(group_id)
+                    score = dice(query, self._tokens[group_id])
+                    if score > best_score or (score == best_score and group_id < best_id):
+                        best_id, best_score = group_id, score
+        if best_score + 1e-9 < t:
+            return 0, 0.0
+        return best_id, best_score

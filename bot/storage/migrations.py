@@ -1,0 +1,140 @@
+"""Numbered schema migrations, applied in order, each in its own transaction.
+
+The schema version is SQLite's ``PRAGMA user_version``: migration N leaves it at N. Never edit a
+migration that has shipped; add the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: the knowledge overlay with its revision history, the audit log, key/value metadata.
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            before TEXT,
+            after TEXT,
+            undoes INTEGER REFERENCES audit(id),
+            undone_by INTEGER REFERENCES audit(id)
+        )""",
+        "CREATE INDEX audit_target ON audit(target, id)",
+        """CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            entry_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            removed INTEGER NOT NULL DEFAULT 0 CHECK (removed IN (0, 1)),
+            data TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            audit_id INTEGER REFERENCES audit(id),
+            UNIQUE (entry_id, number)
+        )""",
+    ),
+    # 2: the unanswered log, grouped by similarity.
+    (
+        """CREATE TABLE groups (
+            id INTEGER PRIMARY KEY,
+            state TEXT NOT NULL DEFAULT 'open'
+                CHECK (state IN ('open', 'resolved', 'dismissed')),
+            entry_id TEXT,
+            tokens TEXT NOT NULL,
+            size INTEGER NOT NULL DEFAULT 0,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            closed_at TEXT,
+            closed_by TEXT
+        )""",
+        "CREATE INDEX groups_state_size ON groups(state, size DESC, last_seen DESC)",
+        """CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            group_id INTEGER NOT NULL REFERENCES groups(id),
+            kind TEXT NOT NULL CHECK (kind IN ('none', 'none_of_these', 'not_helpful')),
+            text TEXT,
+            guild_id INTEGER,
+            channel_id INTEGER,
+            message_id INTEGER,
+            author_hash TEXT,
+            jump_url TEXT,
+            best_entry TEXT,
+            best_score REAL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX questions_group ON questions(group_id, id)",
+        "CREATE INDEX questions_created ON questions(created_at)",
+    ),
+    # 3: answer events for stats, and helpful / not-helpful votes.
+    (
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            outcome TEXT NOT NULL CHECK (outcome IN ('answer', 'suggest', 'none')),
+            entry_id TEXT,
+            score REAL,
+            passive INTEGER NOT NULL DEFAULT 0,
+            text TEXT,
+            suggestions TEXT NOT NULL DEFAULT '',
+            guild_id INTEGER,
+            channel_id INTEGER,
+            message_id INTEGER,
+            author_hash TEXT,
+            jump_url TEXT,
+            question_id INTEGER REFERENCES questions(id),
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX events_created ON events(created_at)",
+        """CREATE TABLE votes (
+            event_id INTEGER NOT NULL REFERENCES events(id),
+            voter_hash TEXT NOT NULL,
+            entry_id TEXT,
+            helpful INTEGER NOT NULL CHECK (helpful IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (event_id, voter_hash)
+        )""",
+        "CREATE INDEX votes_entry ON votes(entry_id)",
+    ),
+)
+
+LATEST = len(MIGRATIONS)
+
+
+async def schema_version(db: aiosqlite.Connection) -> int:
+    """The schema version recorded in the database (0 for a new file)."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(db: aiosqlite.Connection, target: int = LATEST) -> int:
+    """Apply every migration after the current version up to ``target``; the version reached."""
+    version = await schema_version(db)
+    while version < target:
+        number = version + 1
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the write lock.
+            version = await schema_version(db)
+            if version >= number:
+                await db.execute("COMMIT")
+                continue
+            for statement in MIGRATIONS[number - 1]:
+                await db.execute(statement)
+            # PRAGMA takes no parameters; ``number`` is an int from this module.
+            await db.execute(f"PRAGMA user_version = {int(number)}")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        await db.execute("COMMIT")
+        log.info("database migrated to schema version %d", number)
+        version = number
+    return version

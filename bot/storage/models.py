@@ -1,0 +1,183 @@
+"""The frozen records the store reads and writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class GroupState(StrEnum):
+    """Where a group of unanswered questions stands in review."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class QuestionKind(StrEnum):
+    """Why a question landed in the unanswered log."""
+
+    NONE = "none"  # the matcher found nothing
+    NONE_OF_THESE = "none_of_these"  # the member rejected every suggestion
+    NOT_HELPFUL = "not_helpful"  # the answer was voted not helpful
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a question came from; every part is optional (the CLI has none of them)."""
+
+    guild_id: int | None = None
+    channel_id: int | None = None
+    message_id: int | None = None
+    author_id: int | None = None
+    jump_url: str | None = None
+
+
+NO_ORIGIN = Origin()
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One stored version of an entry in the overlay; ``data`` is the entry in YAML schema."""
+
+    id: int
+    entry_id: str
+    number: int
+    action: str
+    removed: bool
+    data: dict[str, Any]
+    actor: str
+    created_at: str
+    audit_id: int | None
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """A group's review state to write together with an entry change."""
+
+    group_id: int
+    state: GroupState
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One moderator change: the new entry version and/or group state, and its audit record."""
+
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    entry_id: str | None = None
+    entry_data: dict[str, Any] | None = None
+    removed: bool = False
+    group: GroupChange | None = None
+    undoes: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """A row of the audit log: who did what, when, with the value before and after."""
+
+    id: int
+    created_at: str
+    actor: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    undoes: int | None = None
+    undone_by: int | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """One logged question (``text`` is None once retention has expired it)."""
+
+    id: int
+    group_id: int
+    kind: QuestionKind
+    text: str | None
+    created_at: str
+    origin: Origin = field(default_factory=Origin)
+    best_entry: str | None = None
+    best_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """Similar unanswered questions: how many, when, and where review left them."""
+
+    id: int
+    state: GroupState
+    size: int
+    first_seen: str
+    last_seen: str
+    entry_id: str | None
+    tokens: tuple[str, ...]
+    samples: tuple[str, ...] = ()
+    closed_by: str | None = None
+    closed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a newly logged question went."""
+
+    question_id: int
+    group_id: int
+    new_group: bool
+    similarity: float
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """What the bot did with one question (the text is redacted and expires)."""
+
+    id: int
+    outcome: str
+    entry_id: str | None
+    score: float | None
+    passive: bool
+    text: str | None
+    suggestions: tuple[str, ...]
+    origin: Origin
+    created_at: str
+    question_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One member's helpful / not-helpful vote on one answer."""
+
+    event_id: int
+    entry_id: str | None
+    helpful: bool
+    changed: bool
+    first: bool
+
+
+@dataclass(frozen=True)
+class EntryCount:
+    """How often an entry was given, and how it was voted."""
+
+    entry_id: str
+    answered: int = 0
+    helpful: int = 0
+    not_helpful: int = 0
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What happened between ``since`` and ``until``."""
+
+    since: str
+    until: str
+    answered: int
+    suggested: int
+    unanswered: int
+    top_entries: tuple[EntryCount, ...]
+    helpfulness: tuple[EntryCount, ...]
+    largest_groups: tuple[Group, ...]
