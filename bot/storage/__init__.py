@@ -5,6 +5,7 @@
 """
 
 from bot.storage.models import (
+    NO_ORIGIN,
     AnswerEvent,
     AuditRecord,
     Change,
@@ -23,6 +24,7 @@ from bot.storage.models import (
 from bot.storage.store import Store
 
 __all__ = [
+    "NO_ORIGIN",
     "AnswerEvent",
     "AuditRecord",
     "Change",

@@ -68,7 +68,7 @@ class Database:
         self._db = db
         self.path = path
         self.settings = settings
-        self._clock = clock
+        self.clock = clock
         self._lock = asyncio.Lock()
         self._salt = b""
 
@@ -142,7 +142,7 @@ class Database:
 
     def now(self) -> str:
         """The current time as stored."""
-        return timestamp(self._clock())
+        return timestamp(self.clock())
 
     def member_hash(self, member_id: int | None) -> str | None:
         """A member id as a keyed hash: votes stay one per member, the id is not stored."""

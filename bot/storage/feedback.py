@@ -194,7 +194,7 @@ class FeedbackStore(UnansweredStore):
     async def expire_text(self, days: int | None = None) -> int:
         """Delete stored question text older than ``days`` (default: the setting); rows stay."""
         days = self.settings.retention_days if days is None else days
-        cutoff = timestamp(self._clock() - dt.timedelta(days=days))
+        cutoff = timestamp(self.clock() - dt.timedelta(days=days))
         async with self._write() as db:
             questions = await db.execute(
                 "UPDATE questions SET text = NULL WHERE created_at < ? AND text IS NOT NULL",

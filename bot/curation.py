@@ -1,0 +1,283 @@
+"""Curating entries: add, edit, remove, restore, phrasings, and undo of any change.
+
+The curator keeps the effective knowledge (YAML plus overlay) in memory. Every change is validated
+through ``bot.knowledge.entry_from_data``, written with its audit row in one transaction, then
+applied to the matcher incrementally, so the next question sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from bot.config import Settings
+from bot.errors import NotFoundError, UserError
+from bot.knowledge import Entry, Knowledge, phrasing_key
+from bot.matcher import Matcher
+from bot.overlay import (
+    EDITABLE,
+    OVERLAY_SOURCE,
+    Slot,
+    entry_data,
+    entry_state,
+    phrasing_owners,
+    validate_entry,
+)
+from bot.redact import redact
+from bot.storage import AuditRecord, Change, GroupChange, GroupState, Store
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+C = TypeVar("C", bound="Curator")
+
+
+def serialised(
+    method: Callable[Concatenate[C, P], Awaitable[R]],
+) -> Callable[Concatenate[C, P], Awaitable[R]]:
+    """Run a change alone: its checks and its write see no other change half-done."""
+
+    @functools.wraps(method)
+    async def wrapper(self: C, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with self._change_lock:
+            return await method(self, *args, **kwargs)
+
+    return wrapper
+
+
+class Curator:
+    """Effective knowledge in memory, kept in step with the store and the matcher."""
+
+    def __init__(
+        self, settings: Settings, knowledge: Knowledge, store: Store, slots: dict[str, Slot]
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self._knowledge = knowledge
+        self._slots = slots
+        self._owners = phrasing_owners(slots)
+        self.matcher = Matcher(self.entries(), knowledge.synonyms, settings.matcher)
+        if not hasattr(self, "_change_lock"):
+            self._change_lock = asyncio.Lock()
+
+    def entries(self) -> list[Entry]:
+        """The effective entries: YAML plus overlay, removed ones left out."""
+        return [slot.entry for slot in self._slots.values() if not slot.removed]
+
+    def removed_entries(self) -> list[Entry]:
+        """Entries removed by moderators (they can be restored)."""
+        return [slot.entry for slot in self._slots.values() if slot.removed]
+
+    def get(self, entry_id: str) -> Entry:
+        """The effective entry with this id; NotFoundError if none (or removed)."""
+        slot = self._slots.get(entry_id)
+        if slot is None or slot.removed:
+            hint = " (it was removed; restore it first)" if slot else ""
+            raise NotFoundError(f"there is no entry {entry_id!r}{hint}")
+        return slot.entry
+
+    def tokens(self, text: str) -> list[str]:
+        """Grouping tokens of a question, computed from its redacted text."""
+        return self.matcher.normaliser.tokens(redact(text))
+
+    def _check_owners(self, entry: Entry) -> None:
+        for text in entry.phrasings:
+            owner = self._owners.get(phrasing_key(text))
+            if owner is not None and owner != entry.id:
+                raise UserError(f"the phrasing {text!r} already belongs to entry {owner!r}")
+
+    async def _commit(
+        self,
+        action: str,
+        actor: str,
+        target: str,
+        *,
+        entry: Slot | None = None,
+        group: GroupChange | None = None,
+        group_before: GroupChange | None = None,
+        undoes: int | None = None,
+    ) -> AuditRecord:
+        """Write one change with its audit row, then apply it to memory and the matcher."""
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if entry is not None:
+            before["entry"] = entry_state(self._slots.get(entry.entry.id))
+            after["entry"] = entry_state(entry)
+            if before["entry"] == after["entry"]:
+                raise UserError(f"nothing to change in entry {entry.entry.id!r}")
+        if group is not None:
+            before["group"] = _group_state(group_before)
+            after["group"] = _group_state(group)
+        record = await self.store.record_change(
+            Change(
+                actor=actor,
+                action=action,
+                target=target,
+                before=before,
+                after=after,
+                entry_id=entry.entry.id if entry else None,
+                entry_data=entry_data(entry.entry) if entry else None,
+                removed=entry.removed if entry else False,
+                group=group,
+                undoes=undoes,
+            )
+        )
+        if entry is not None:
+            self._apply(entry)
+        return record
+
+    def _apply(self, slot: Slot) -> None:
+        entry_id = slot.entry.id
+        old = self._slots.get(entry_id)
+        if old is not None and not old.removed:
+            for text in old.entry.phrasings:
+                if self._owners.get(phrasing_key(text)) == entry_id:
+                    del self._owners[phrasing_key(text)]
+        self._slots[entry_id] = slot
+        if slot.removed:
+            self.matcher.remove(entry_id)
+            return
+        for text in slot.entry.phrasings:
+            self._owners.setdefault(phrasing_key(text), entry_id)
+        self.matcher.upsert(slot.entry)
+
+
+def _group_state(change: GroupChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"id": change.group_id, "state": str(change.state), "entry_id": change.entry_id}
+
+    @serialised
+    async def add_entry(self, data: Mapping[str, Any], actor: str) -> AuditRecord:
+        """Add a new entry from raw fields (validated); its id must be new."""
+        entry = validate_entry(data)
+        if entry.id in self._slots:
+            state = "a removed entry; restore it or" if self._slots[entry.id].removed else "taken;"
+            raise UserError(f"the id {entry.id!r} is {state} choose another id")
+        self._check_owners(entry)
+        return await self._commit(
+            "entry.add", actor, f"entry:{entry.id}", entry=Slot(new_entry(entry))
+        )
+
+    @serialised
+    async def edit_entry(
+        self, entry_id: str, changes: Mapping[str, Any], actor: str
+    ) -> AuditRecord:
+        """Change some fields of an entry (from YAML or the overlay)."""
+        current = self.get(entry_id)
+        if "id" in changes and changes["id"] != entry_id:
+            raise UserError("an entry's id cannot be changed; add a new entry instead")
+        unknown = set(changes) - EDITABLE - {"id"}
+        if unknown:
+            raise UserError(f"cannot edit {', '.join(sorted(unknown))}: not an entry field")
+        entry = validate_entry({**entry_data(current), **changes}, current.source or OVERLAY_SOURCE)
+        self._check_owners(entry)
+        return await self._commit("entry.edit", actor, f"entry:{entry_id}", entry=Slot(entry))
+
+    @serialised
+    async def remove_entry(self, entry_id: str, actor: str) -> AuditRecord:
+        """Remove an entry; it stops matching at once and can be restored."""
+        entry = self.get(entry_id)
+        return await self._commit(
+            "entry.remove", actor, f"entry:{entry_id}", entry=Slot(entry, True)
+        )
+
+    @serialised
+    async def restore_entry(self, entry_id: str, actor: str) -> AuditRecord:
+        """Bring back a removed entry."""
+        slot = self._slots.get(entry_id)
+        if slot is None:
+            raise NotFoundError(f"there is no entry {entry_id!r}")
+        if not slot.removed:
+            raise UserError(f"entry {entry_id!r} is not removed")
+        self._check_owners(slot.entry)
+        return await self._commit(
+            "entry.restore", actor, f"entry:{entry_id}", entry=Slot(slot.entry)
+        )
+
+    @serialised
+    async def add_phrasing(self, entry_id: str, text: str, actor: str) -> AuditRecord:
+        """Add one alternate phrasing to an entry."""
+        current = self.get(entry_id)
+        key = phrasing_key(text)
+        if key in map(phrasing_key, current.phrasings):
+            raise UserError(f"{text.strip()!r} is already a phrasing of {entry_id!r}")
+        data = entry_data(current)
+        entry = validate_entry({**data, "alternates": [*data["alternates"], text]}, current.source)
+        self._check_owners(entry)
+        return await self._commit("phrasing.add", actor, f"entry:{entry_id}", entry=Slot(entry))
+
+    @serialised
+    async def remove_phrasing(self, entry_id: str, text: str, actor: str) -> AuditRecord:
+        """Remove one alternate phrasing (the main question can only be edited)."""
+        current = self.get(entry_id)
+        key = phrasing_key(text)
+        if key == phrasing_key(current.question):
+            raise UserError("that is the entry's main question; edit the question instead")
+        kept = [alt for alt in current.alternates if phrasing_key(alt) != key]
+        if len(kept) == len(current.alternates):
+            raise NotFoundError(f"{text!r} is not a phrasing of {entry_id!r}")
+        entry = validate_entry({**entry_data(current), "alternates": kept}, current.source)
+        return await self._commit("phrasing.remove", actor, f"entry:{entry_id}", entry=Slot(entry))
+
+    async def history(self, entry_id: str, limit: int = 20) -> list[AuditRecord]:
+        """The audit rows about one entry, newest first."""
+        return await self.store.audit_log(target=f"entry:{entry_id}", limit=limit)
+
+    @serialised
+    async def undo(self, action_id: int, actor: str) -> AuditRecord:
+        """Put back what an action changed, unless it has changed again since."""
+        record = await self.store.audit_record(action_id)
+        if record.undone_by is not None:
+            raise UserError(f"action #{action_id} was already undone by #{record.undone_by}")
+        before, after = record.before or {}, record.after or {}
+        slot = group = group_before = None
+        if after.get("entry") is not None:
+            entry_id = after["entry"]["data"]["id"]
+            current = self._slots.get(entry_id)
+            if entry_state(current) != after["entry"]:
+                raise UserError(
+                    f"entry {entry_id!r} has changed since action #{action_id}; "
+                    "undo the later change first"
+                )
+            assert current is not None
+            target = before.get("entry")
+            if target is None:
+                slot = Slot(current.entry, removed=True)
+            else:
+                entry = validate_entry(target["data"], current.entry.source or OVERLAY_SOURCE)
+                slot = Slot(entry, bool(target["removed"]))
+                if not slot.removed:
+                    self._check_owners(entry)
+        if after.get("group") is not None:
+            wanted, target = after["group"], before.get("group") or {}
+            current_group = await self.store.group(wanted["id"], samples=0)
+            if (str(current_group.state), current_group.entry_id) != (
+                wanted["state"],
+                wanted["entry_id"],
+            ):
+                raise UserError(f"group #{wanted['id']} has changed since action #{action_id}")
+            group_before = GroupChange(wanted["id"], current_group.state, current_group.entry_id)
+            group = GroupChange(
+                wanted["id"], GroupState(target.get("state", "open")), target.get("entry_id")
+            )
+        if slot is None and group is None:
+            raise UserError(f"action #{action_id} changed nothing that can be undone")
+        return await self._commit(
+            "undo",
+            actor,
+            record.target,
+            entry=slot,
+            group=group,
+            group_before=group_before,
+            undoes=action_id,
+        )
+
+
+def new_entry(entry: Entry) -> Entry:
+    """An entry created in the overlay (for its source)."""
+    return Entry(**{**entry.__dict__, "source": OVERLAY_SOURCE})

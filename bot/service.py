@@ -1,0 +1,138 @@
+"""The knowledge service: what Discord and the command line call to answer and to curate.
+
+It owns the YAML knowledge, the store and the matcher. Entry changes and undo come from
+``bot.curation.Curator``, group review from ``bot.review.Reviewer``; this module adds answering,
+feedback, stats, reload and export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+from bot.config import Settings
+from bot.curation import Curator, serialised
+from bot.errors import KnowledgeError
+from bot.knowledge import Knowledge, dump_entries, load_knowledge
+from bot.matcher import MatchResult, Outcome
+from bot.overlay import apply_overlay
+from bot.review import Reviewer
+from bot.storage import NO_ORIGIN, Origin, Store
+from bot.storage.models import QuestionKind, Stats, Vote
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What ``ask`` decided, the id of the recorded answer event, and the group if logged."""
+
+    result: MatchResult
+    event_id: int
+    group_id: int | None = None
+
+
+class KnowledgeService(Reviewer):
+    """Answering, curation, review, feedback and stats over one knowledge base and store."""
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, knowledge: Knowledge | None = None, store: Store | None = None
+    ) -> Self:
+        """Load the YAML (KnowledgeError if broken), open the store and apply the overlay."""
+        knowledge = knowledge or load_knowledge(settings.knowledge.paths)
+        store = store or await Store.open(settings.storage.database, settings.storage)
+        try:
+            slots = apply_overlay(knowledge.entries, await store.current_revisions())
+            service = cls(settings, knowledge, store, slots)
+            await store.expire_text()
+        except BaseException:
+            await store.close()
+            raise
+        log.info("knowledge service ready with %d entries", len(service.matcher))
+        return service
+
+    async def close(self) -> None:
+        """Close the store."""
+        await self.store.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def preview(self, text: str, *, passive: bool = False) -> MatchResult:
+        """What would match this text, without recording anything (``/faq test``)."""
+        return self.matcher.match(text, passive=passive)
+
+    async def ask(self, text: str, *, passive: bool = False, origin: Origin = NO_ORIGIN) -> Asked:
+        """Match a question, record the answer event, and log it as unanswered if none."""
+        result = self.matcher.match(text, passive=passive)
+        tokens = self.tokens(text) if result.outcome is Outcome.NONE else None
+        best = result.best
+        event_id, placement = await self.store.record_event(
+            str(result.outcome),
+            text,
+            entry_id=best.entry_id if best else None,
+            score=best.score if best else None,
+            passive=passive,
+            suggestions=[c.entry_id for c in result.suggestions],
+            origin=origin,
+            unanswered_tokens=tokens or None,
+        )
+        return Asked(result, event_id, placement.group_id if placement else None)
+
+    async def record_vote(self, event_id: int, voter_id: int, helpful: bool) -> Vote:
+        """Record (or change) a member's vote; a not-helpful answer joins the unanswered log."""
+        vote = await self.store.record_vote(event_id, voter_id, helpful)
+        if not helpful:
+            event = await self.store.event(event_id)
+            if event.text:
+                await self.store.log_event_question(
+                    event_id, self.tokens(event.text), QuestionKind.NOT_HELPFUL
+                )
+        return vote
+
+    async def record_not_helpful(self, event_id: int, voter_id: int) -> Vote:
+        """Shorthand for a not-helpful vote."""
+        return await self.record_vote(event_id, voter_id, helpful=False)
+
+    async def record_none_of_these(self, event_id: int) -> int | None:
+        """The member rejected every suggestion: log the question; its group id (None if done)."""
+        event = await self.store.event(event_id)
+        if not event.text:
+            return None
+        placement = await self.store.log_event_question(
+            event_id, self.tokens(event.text), QuestionKind.NONE_OF_THESE
+        )
+        return placement.group_id if placement else None
+
+    async def stats(self, period: dt.timedelta = dt.timedelta(days=7), *, top: int = 5) -> Stats:
+        """Counts, top entries, helpfulness and largest open groups over the last ``period``."""
+        until = self.store.clock()
+        return await self.store.stats(until - period, until + dt.timedelta(seconds=1), top=top)
+
+    @serialised
+    async def reload(self, paths: Iterable[Path] | None = None) -> int:
+        """Re-read the YAML and the overlay; on KnowledgeError keep what we had and re-raise."""
+        try:
+            knowledge = load_knowledge(paths or self.settings.knowledge.paths)
+        except KnowledgeError:
+            log.warning("reload refused: the knowledge has problems; keeping the current one")
+            raise
+        slots = apply_overlay(knowledge.entries, await self.store.current_revisions())
+        Curator.__init__(self, self.settings, knowledge, self.store, slots)
+        log.info("knowledge reloaded: %d entries", len(self.matcher))
+        return len(self.matcher)
+
+    def export_yaml(self, topic: str | None = None) -> str:
+        """The effective knowledge as one YAML topic file that ``load_knowledge`` accepts."""
+        return dump_entries(self.entries(), topic)
+
+
+__all__: Sequence[str] = ("Asked", "KnowledgeService", "Origin")
