@@ -13,11 +13,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, ops_cli, run_cli
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, FaqbotError, KnowledgeError
 from bot.evaluation import METRIC_KEYS, evaluate_paths
 from bot.knowledge import Knowledge, load_knowledge
+from bot.logs import setup_logging
 from bot.matcher import Matcher, MatchResult, Outcome
 from bot.render import describe_result
 
@@ -149,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--queries", type=int, default=300, help="queries per size")
     bench.add_argument("--seed", type=int, default=7)
     bench.set_defaults(handler=_bench)
+    run_cli.add_commands(sub)
+    ops_cli.add_commands(sub)
     return parser
 
 
@@ -158,9 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
+        if on_config_error := getattr(args, "on_config_error", None):
+            return on_config_error(args, exc)
         print(f"faqbot: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=(args.log_level or settings.logging.level).upper())
+    setup_logging(
+        args.log_level or settings.logging.level, args.log_format or settings.logging.format
+    )
     try:
         return args.handler(args, settings)
     except KnowledgeError as exc:

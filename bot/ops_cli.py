@@ -1,0 +1,231 @@
+"""Operator commands: ``config check``, ``db backup``, ``db check``, ``doctor`` and ``health``.
+
+None of them changes the database: they open it read-only. The backup and the integrity check
+use ``sqlite3`` directly (the online backup API and ``PRAGMA integrity_check``); the schema
+version is read through the storage package, which owns the schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import sys
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import yaml
+
+from bot.config import Settings, as_dict
+from bot.errors import ConfigError, KnowledgeError
+from bot.health import check_heartbeat, heartbeat_path
+from bot.knowledge import load_knowledge
+from bot.storage.migrations import LATEST, schema_version
+
+TOKEN_VARIABLE = "DISCORD_TOKEN"
+_SECRET_WORDS = ("token", "secret", "password", "key")
+
+
+@dataclass(frozen=True)
+class DatabaseReport:
+    """What a read-only look at the database file found."""
+
+    ok: bool
+    message: str
+    version: int | None = None
+
+
+def _read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens ``path`` read-only and never creates it."""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection that cannot create the file."""
+    return sqlite3.connect(_read_only_uri(path), uri=True)
+
+
+async def _stored_version(uri: str) -> int:
+    """The schema version of the database at ``uri``, read through the storage package."""
+    async with aiosqlite.connect(uri, uri=True) as db:
+        return await schema_version(db)
+
+
+def inspect_database(path: Path) -> DatabaseReport:
+    """Integrity check and schema version of the file at ``path``, without changing it."""
+    if not path.exists():
+        return DatabaseReport(False, f"{path} does not exist (faqbot run creates it)")
+    try:
+        with closing(_read_only(path)) as db:
+            problems = [row[0] for row in db.execute("PRAGMA integrity_check").fetchall()]
+        version = asyncio.run(_stored_version(_read_only_uri(path)))
+    except sqlite3.DatabaseError as exc:
+        return DatabaseReport(False, f"{path} is corrupt or not a database: {exc}")
+    if problems != ["ok"]:
+        shown = "; ".join(problems[:3])
+        return DatabaseReport(False, f"{path} is corrupt: {shown}", None)
+    if version > LATEST:
+        return DatabaseReport(
+            False,
+            f"{path} has schema version {version}, newer than this faqbot ({LATEST})",
+            version,
+        )
+    return DatabaseReport(True, f"{path}: integrity ok, schema version {version}/{LATEST}", version)
+
+
+def backup_database(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` with SQLite's online backup API (consistent while in use)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    with closing(_read_only(source)) as src, closing(sqlite3.connect(partial)) as dst:
+        src.backup(dst)
+    partial.replace(target)
+
+
+def masked_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as data, with any value whose key names a secret masked."""
+
+    def mask(data: Any, key: str = "") -> Any:
+        if isinstance(data, dict):
+            return {k: mask(v, k) for k, v in data.items()}
+        if data and any(word in key.lower() for word in _SECRET_WORDS):
+            return "****"
+        return data
+
+    return mask(as_dict(settings))
+
+
+def _config_check(args: argparse.Namespace, settings: Settings) -> int:
+    source = str(args.config) if args.config else "defaults (no --config file)"
+    print(f"# effective configuration: {source} + FAQBOT_* environment")
+    print(yaml.safe_dump(masked_settings(settings), sort_keys=False), end="")
+    state = "set (hidden)" if os.environ.get(TOKEN_VARIABLE, "").strip() else "NOT set"
+    print(f"# {TOKEN_VARIABLE}: {state}")
+    return 0
+
+
+def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    source = settings.storage.database
+    target: Path = args.path
+    if not source.exists():
+        print(f"faqbot: no database at {source}: nothing to back up", file=sys.stderr)
+        return 1
+    if target.exists() and not args.force:
+        print(f"faqbot: {target} exists; choose another path or pass --force", file=sys.stderr)
+        return 1
+    try:
+        backup_database(source, target)
+    except sqlite3.DatabaseError as exc:
+        print(f"faqbot: backup of {source} failed: {exc}", file=sys.stderr)
+        return 1
+    report = inspect_database(target)
+    print(f"backed up {source} to {target} ({report.message})")
+    return 0 if report.ok else 1
+
+
+def _db_check(args: argparse.Namespace, settings: Settings) -> int:
+    report = inspect_database(settings.storage.database)
+    print(report.message)
+    if not report.ok and settings.storage.database.exists():
+        print("restore the file from a backup (faqbot db backup makes one)", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _line(ok: bool, topic: str, message: str) -> bool:
+    print(f"[{'ok' if ok else 'FAIL'}] {topic}: {message}")
+    return ok
+
+
+def _doctor_token() -> bool:
+    if os.environ.get(TOKEN_VARIABLE, "").strip():
+        return _line(True, "token", f"{TOKEN_VARIABLE} is set (whether Discord accepts it: run)")
+    return _line(
+        False,
+        "token",
+        f"{TOKEN_VARIABLE} is not set: copy the bot token from the Discord developer portal "
+        f"(Bot > Reset Token) and export {TOKEN_VARIABLE}=...",
+    )
+
+
+def _doctor_database(settings: Settings) -> bool:
+    path = settings.storage.database
+    if not path.exists():
+        folder = next((p for p in path.parents if p.exists()), path.parent)
+        if os.access(folder, os.W_OK):
+            return _line(True, "database", f"{path} will be created by faqbot run")
+        return _line(False, "database", f"cannot create {path}: make {folder} writable")
+    report = inspect_database(path)
+    if not report.ok:
+        return _line(False, "database", f"{report.message}: restore it from a backup")
+    if report.version is not None and report.version < LATEST:
+        return _line(
+            True,
+            "database",
+            f"{report.message}; faqbot run migrates it to {LATEST} "
+            "(back up first: faqbot db backup)",
+        )
+    if not os.access(path, os.W_OK):
+        return _line(False, "database", f"{path} is read-only for this user: fix its owner")
+    return _line(True, "database", report.message)
+
+
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    source = args.config or "defaults"
+    results = [_line(True, "config", f"{source} is valid (see: faqbot config check)")]
+    try:
+        knowledge = load_knowledge(settings.knowledge.paths)
+    except KnowledgeError as exc:
+        first = exc.problems[0] if exc.problems else exc
+        count = len(exc.problems)
+        results.append(
+            _line(False, "knowledge", f"{count} problem(s), first: {first}; run faqbot validate")
+        )
+    else:
+        count = len(knowledge.entries)
+        results.append(_line(True, "knowledge", f"{count} entries load cleanly"))
+    results.append(_doctor_database(settings))
+    results.append(_doctor_token())
+    return 0 if all(results) else 1
+
+
+def doctor_with_bad_config(args: argparse.Namespace, error: ConfigError) -> int:
+    """``faqbot doctor`` when the configuration itself cannot be loaded."""
+    _line(False, "config", f"{error}; fix that key (config.example.yaml documents every key)")
+    print("[skip] knowledge, database: fix the configuration first")
+    _doctor_token()
+    return 1
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    status = check_heartbeat(heartbeat_path(settings), max_age=args.max_age)
+    print(status.message, file=sys.stdout if status.healthy else sys.stderr)
+    return 0 if status.healthy else 1
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add ``config``, ``db``, ``doctor`` and ``health`` to the ``faqbot`` parser."""
+    config = sub.add_parser("config", help="inspect the configuration")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = config_sub.add_parser("check", help="print the effective configuration, secrets masked")
+    check.set_defaults(handler=_config_check)
+
+    db = sub.add_parser("db", help="back up or check the database")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    backup = db_sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    backup.add_argument("--force", action="store_true", help="overwrite an existing file")
+    backup.set_defaults(handler=_db_backup)
+    db_check = db_sub.add_parser("check", help="integrity check and schema version")
+    db_check.set_defaults(handler=_db_check)
+
+    doctor = sub.add_parser("doctor", help="check config, knowledge, database and token")
+    doctor.set_defaults(handler=_doctor, on_config_error=doctor_with_bad_config)
+
+    health = sub.add_parser("health", help="exit 1 unless the running bot's heartbeat is fresh")
+    health.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
+    health.set_defaults(handler=_health)

@@ -1,0 +1,207 @@
+"""``faqbot run`` and ``faqbot sync``: the only commands that talk to Discord.
+
+The discord layer is imported inside the handlers, so the rest of the command line (and the
+core) never loads discord.py. Shutdown on SIGTERM or SIGINT:
+
+1. stop reading the gateway, so no new event is dispatched;
+2. wait (up to ``DRAIN_SECONDS``) for the event handlers, slash commands, buttons and modals
+   already running, so every member who was answered has their answer recorded;
+3. close the Discord connection, then the store; remove the heartbeat; exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.health import Heartbeat, heartbeat_path
+from bot.logs import add_secret
+
+if TYPE_CHECKING:
+    from bot.client import FaqBot
+
+log = logging.getLogger(__name__)
+
+TOKEN_VARIABLE = "DISCORD_TOKEN"
+DRAIN_SECONDS = 7.0
+# Names discord.py gives the tasks that run event handlers, app commands, buttons and modals.
+IN_FLIGHT_PREFIXES = (
+    "discord.py: ",
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch-",
+    "discord-ui-modal-dispatch-",
+    "faqbot-work",
+)
+
+
+class TokenMissing(Exception):
+    """DISCORD_TOKEN is not set."""
+
+
+def read_token(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
+    """The bot token from the environment (TokenMissing when absent or blank)."""
+    token = (os.environ if environ is None else environ).get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise TokenMissing(
+            f"{TOKEN_VARIABLE} is not set: copy the bot token from the Discord developer portal "
+            f"(Applications > your app > Bot > Reset Token) and export {TOKEN_VARIABLE}=..."
+        )
+    return token
+
+
+def in_flight_tasks() -> set[asyncio.Task[object]]:
+    """The running tasks that handle a Discord event (not the gateway or our own tasks)."""
+    current = asyncio.current_task()
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if task is not current
+        and not task.done()
+        and task.get_name().startswith(IN_FLIGHT_PREFIXES)
+    }
+
+
+async def drain(timeout: float) -> int:  # noqa: ASYNC109 - a deadline, not a cancel scope
+    """Wait for in-flight work to finish; cancel what is left at ``timeout``. The count left."""
+    deadline = time.monotonic() + timeout
+    while (pending := in_flight_tasks()) and (left := deadline - time.monotonic()) > 0:
+        # Work in flight may start more (a command's follow-up); loop until none is left.
+        await asyncio.wait(pending, timeout=left)
+    pending = in_flight_tasks()
+    for task in pending:
+        log.warning("shutdown: cancelling unfinished %s", task.get_name())
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1.0)
+    return len(pending)
+
+
+def _gateway_connected(bot: FaqBot) -> bool:
+    ws = bot.ws
+    return bot.is_ready() and not bot.is_closed() and ws is not None and ws.open
+
+
+async def serve(settings: Settings, token: str) -> int:
+    """Run the bot until SIGTERM/SIGINT or a fatal gateway error; the exit status."""
+    from bot.client import FaqBot
+    from bot.service import KnowledgeService
+
+    service = await KnowledgeService.open(settings)
+    try:
+        bot = FaqBot(settings, service)
+        async with bot:
+            await bot.login(token)  # discord.LoginFailure when the token is rejected
+            return await _connected(bot, settings)
+    finally:
+        await service.close()
+        log.info("store closed")
+
+
+async def _connected(bot: FaqBot, settings: Settings) -> int:
+    """Connect, beat, and wait for a stop signal; then shut down in order."""
+    import discord
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _on_signal, stop, signum)
+    heartbeat = Heartbeat(heartbeat_path(settings), lambda: _gateway_connected(bot))
+    connection = asyncio.create_task(bot.connect(reconnect=True), name="faqbot-gateway")
+    stopping = asyncio.create_task(stop.wait(), name="faqbot-stop")
+    heartbeat.start()
+    try:
+        await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if connection.done():
+            error = connection.exception()
+            if isinstance(error, discord.PrivilegedIntentsRequired):
+                log.error(
+                    "Discord refused the message content intent: enable 'Message Content "
+                    "Intent' under Bot in the developer portal"
+                )
+            elif error is not None:
+                log.error("the gateway connection failed: %s", error, exc_info=error)
+            return 1
+        log.info("shutting down: no new events; finishing work in flight")
+        connection.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await connection
+        left = await drain(DRAIN_SECONDS)
+        log.info("in-flight work done (%d cancelled); closing the connection", left)
+        return 0
+    finally:
+        stopping.cancel()
+        await heartbeat.stop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await bot.close()
+
+
+def _on_signal(stop: asyncio.Event, signum: int) -> None:
+    if stop.is_set():
+        return
+    log.info("received %s", signal.Signals(signum).name)
+    stop.set()
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        token = read_token()
+    except TokenMissing as exc:
+        print(f"faqbot: {exc}", file=sys.stderr)
+        return 2
+    add_secret(token)
+    import discord
+
+    try:
+        return asyncio.run(serve(settings, token))
+    except discord.LoginFailure:
+        print(
+            f"faqbot: Discord rejected the token in {TOKEN_VARIABLE}: reset it in the developer "
+            "portal (Bot > Reset Token) and export the new one",
+            file=sys.stderr,
+        )
+        return 1
+
+
+async def sync_commands(settings: Settings, token: str) -> int:
+    """Log in (no gateway), sync the slash commands globally; the number synced."""
+    from bot.client import FaqBot
+    from bot.service import KnowledgeService
+
+    async with await KnowledgeService.open(settings) as service, FaqBot(settings, service) as bot:
+        await bot.login(token)
+        return await bot.sync_global()
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    import discord
+
+    try:
+        token = read_token()
+    except TokenMissing as exc:
+        print(f"faqbot: {exc}", file=sys.stderr)
+        return 2
+    add_secret(token)
+    try:
+        count = asyncio.run(sync_commands(settings, token))
+    except discord.LoginFailure:
+        print(f"faqbot: Discord rejected the token in {TOKEN_VARIABLE}", file=sys.stderr)
+        return 1
+    print(f"synced {count} commands globally (Discord may take up to an hour to show them)")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add ``run`` and ``sync`` to the ``faqbot`` parser."""
+    run = sub.add_parser("run", help="connect to Discord and answer (needs DISCORD_TOKEN)")
+    run.set_defaults(handler=_run)
+    sync = sub.add_parser("sync", help="register the slash commands globally (needs DISCORD_TOKEN)")
+    sync.set_defaults(handler=_sync)
