@@ -145,12 +145,6 @@ class Curator:
             self._owners.setdefault(phrasing_key(text), entry_id)
         self.matcher.upsert(slot.entry)
 
-
-def _group_state(change: GroupChange | None) -> dict[str, Any] | None:
-    if change is None:
-        return None
-    return {"id": change.group_id, "state": str(change.state), "entry_id": change.entry_id}
-
     @serialised
     async def add_entry(self, data: Mapping[str, Any], actor: str) -> AuditRecord:
         """Add a new entry from raw fields (validated); its id must be new."""
@@ -281,3 +275,9 @@ def _group_state(change: GroupChange | None) -> dict[str, Any] | None:
 def new_entry(entry: Entry) -> Entry:
     """An entry created in the overlay (for its source)."""
     return Entry(**{**entry.__dict__, "source": OVERLAY_SOURCE})
+
+
+def _group_state(change: GroupChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"id": change.group_id, "state": str(change.state), "entry_id": change.entry_id}
