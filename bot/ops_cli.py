@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sqlite3
 import sys
 from contextlib import closing
@@ -28,6 +29,7 @@ from bot.storage.migrations import LATEST, schema_version
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 _SECRET_WORDS = ("token", "secret", "password", "key")
+_URL_CREDENTIALS = re.compile(r"(\w+://)[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -87,17 +89,22 @@ def backup_database(source: Path, target: Path) -> None:
     partial.replace(target)
 
 
+def mask_secrets(data: Any, key: str = "") -> Any:
+    """``data`` with values under secret-sounding keys and credentials in URLs masked."""
+    if isinstance(data, dict):
+        return {k: mask_secrets(v, k) for k, v in data.items()}
+    if isinstance(data, list):
+        return [mask_secrets(v, key) for v in data]
+    if data and any(word in key.lower() for word in _SECRET_WORDS):
+        return "****"
+    if isinstance(data, str):
+        return _URL_CREDENTIALS.sub(r"\1****@", data)
+    return data
+
+
 def masked_settings(settings: Settings) -> dict[str, Any]:
-    """The settings as data, with any value whose key names a secret masked."""
-
-    def mask(data: Any, key: str = "") -> Any:
-        if isinstance(data, dict):
-            return {k: mask(v, k) for k, v in data.items()}
-        if data and any(word in key.lower() for word in _SECRET_WORDS):
-            return "****"
-        return data
-
-    return mask(as_dict(settings))
+    """The settings as plain data, secrets masked."""
+    return mask_secrets(as_dict(settings))
 
 
 def _config_check(args: argparse.Namespace, settings: Settings) -> int:
