@@ -1,0 +1,45 @@
+# faqbot: the Discord FAQ bot. Build: docker build -t faqbot .
+# Run:   docker run -e DISCORD_TOKEN=... -v faqbot-data:/data faqbot
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+WORKDIR /app
+
+# Dependencies in their own layer: rebuilt only when pyproject.toml changes, not on every edit.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
+    && pip install --no-cache-dir -r requirements.txt
+
+# The application itself (its dependencies are already installed).
+COPY README.md LICENSE ./
+COPY bot ./bot
+COPY cogs ./cogs
+RUN pip install --no-cache-dir --no-deps . \
+    && rm -rf build ./*.egg-info
+
+# The shipped knowledge. Mount your own folder over /app/knowledge to replace it.
+COPY knowledge ./knowledge
+
+# A non-root user that owns only /data, where the database lives.
+RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
+        --shell /usr/sbin/nologin faqbot \
+    && mkdir -p /data \
+    && chown faqbot:faqbot /data
+
+ENV FAQBOT_KNOWLEDGE__PATHS=/app/knowledge \
+    FAQBOT_STORAGE__DATABASE=/data/faqbot.sqlite3
+VOLUME ["/data"]
+USER 10001:10001
+
+# `faqbot run` rewrites /data/faqbot.heartbeat while connected to the gateway; the check fails
+# when it is missing or older than 60 s. No port is opened.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["faqbot", "health"]
+
+# SIGTERM: stop taking events, finish in-flight work, close the database, exit 0 within 10 s.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["faqbot"]
+CMD ["run"]
