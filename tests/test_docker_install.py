@@ -1,0 +1,145 @@
+"""The Dockerfile's install steps, replayed in a fresh virtual environment (no Docker daemon).
+
+The Dockerfile is read, not copied: COPY, WORKDIR, ENV and the RUN steps that call pip or python
+are replayed in tmp_path, with ``/app`` and ``/data`` mapped into it, and ``faqbot`` is then
+started from the new environment with the image's environment variables. Steps that change the
+system (the user account) are skipped. ``--no-cache-dir`` is dropped so pip's cache speeds it up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+def instructions(text: str) -> list[tuple[str, str]]:
+    """The Dockerfile as (INSTRUCTION, arguments), continuation lines joined, comments gone."""
+    steps: list[tuple[str, str]] = []
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        keyword, _, rest = (pending + line).partition(" ")
+        steps.append((keyword.upper(), rest.strip()))
+        pending = ""
+    return steps
+
+
+def test_dockerfile_is_slim_non_root_with_volume_health_check_and_stop_signal() -> None:
+    steps = dict(instructions(DOCKERFILE.read_text(encoding="utf-8")))
+    assert steps["FROM"].startswith("python:3.11-slim")
+    assert steps["USER"].split(":")[0] not in ("root", "0")
+    assert "/data" in steps["VOLUME"]
+    assert '"faqbot", "health"' in steps["HEALTHCHECK"]
+    assert steps["STOPSIGNAL"] == "SIGTERM"
+    assert steps["ENTRYPOINT"] == '["faqbot"]' and steps["CMD"] == '["run"]'
+
+
+def _map(value: str, root: Path) -> str:
+    for folder in ("/app", "/data"):
+        if value == folder or value.startswith(folder + "/"):
+            return str(root / value.lstrip("/"))
+    return value
+
+
+def _copy(arguments: str, workdir: Path) -> None:
+    *sources, target = shlex.split(arguments)
+    destination = workdir / target
+    for source in sources:
+        origin = ROOT / source
+        if origin.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+            shutil.copytree(origin, destination, ignore=ignore, dirs_exist_ok=True)
+        elif target.endswith("/") or len(sources) > 1:
+            destination.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, destination / origin.name)
+        else:
+            shutil.copy2(origin, destination)
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("FAQBOT_SKIP_INSTALL_TEST")), reason="FAQBOT_SKIP_INSTALL_TEST is set"
+)
+def test_dockerfile_install_steps_give_a_working_faqbot(tmp_path: Path) -> None:
+    root = tmp_path / "image"
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    binaries = env_dir / "bin"
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FAQBOT_", "VIRTUAL_ENV", "PYTHON"))
+    }
+    environ["PATH"] = f"{binaries}{os.pathsep}{environ.get('PATH', '')}"
+    environ["HOME"] = str(tmp_path / "home")
+    environ["XDG_CACHE_HOME"] = os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))
+    workdir = root
+    ran: list[str] = []
+    for keyword, arguments in instructions(DOCKERFILE.read_text(encoding="utf-8")):
+        if keyword == "WORKDIR":
+            workdir = Path(_map(arguments, root))
+            workdir.mkdir(parents=True, exist_ok=True)
+        elif keyword == "COPY":
+            ran.append(f"COPY {arguments}")
+            _copy(arguments, workdir)
+        elif keyword == "ENV":
+            for pair in shlex.split(arguments):
+                name, _, value = pair.partition("=")
+                environ[name] = _map(value, root)
+        elif keyword == "RUN" and ("pip " in arguments or "python " in arguments):
+            ran.append(f"RUN {arguments}")
+            command = arguments.replace("--no-cache-dir", "")
+            done = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", command],
+                cwd=workdir,
+                env=environ,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert done.returncode == 0, (
+                f"{arguments}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
+    # Dependencies are installed before the application's code is copied (their own layer).
+    first_pip = next(n for n, step in enumerate(ran) if "pip install" in step)
+    assert first_pip < next(n for n, step in enumerate(ran) if step.startswith("COPY bot"))
+
+    faqbot = str(binaries / "faqbot")
+    version = subprocess.run(
+        [faqbot, "--version"], env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert version.returncode == 0 and version.stdout.startswith("faqbot "), version.stderr
+    asked = subprocess.run(
+        [faqbot, "ask", "--json", "how do I point my domain at my VPS"],
+        env=environ,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["outcome"] in ("answer", "suggest")
+    # The installed package is the copy, not this checkout.
+    where = subprocess.run(
+        [str(binaries / "python"), "-c", "import bot; print(bot.__file__)"],
+        env=environ,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert where.stdout.startswith(str(env_dir))
