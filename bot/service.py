@@ -16,13 +16,13 @@ from typing import Self
 
 from bot.config import Settings
 from bot.curation import Curator, serialised
-from bot.errors import KnowledgeError
+from bot.errors import KnowledgeError, NotFoundError
 from bot.knowledge import Knowledge, dump_entries, load_knowledge
 from bot.matcher import MatchResult, Outcome
 from bot.overlay import apply_overlay
 from bot.review import Reviewer
 from bot.storage import NO_ORIGIN, Origin, Store
-from bot.storage.models import QuestionKind, Stats, Vote
+from bot.storage.models import AuditRecord, Question, QuestionKind, Stats, Vote
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,36 @@ class KnowledgeService(Reviewer):
             event_id, self.tokens(event.text), QuestionKind.NONE_OF_THESE
         )
         return placement.group_id if placement else None
+
+    async def record_choice(self, event_id: int, entry_id: str) -> int:
+        """A member picked a "did you mean" entry: record it as its own event; the new id.
+
+        Added for the Discord layer (issue 4): votes on the answer shown after the pick then
+        count for the entry that was chosen. Outcome "chosen" stays out of the three counts.
+        """
+        event = await self.store.event(event_id)
+        self.get(entry_id)  # NotFoundError if it was removed since
+        new_id, _ = await self.store.record_event(
+            "chosen",
+            event.text or "",
+            entry_id=entry_id,
+            passive=event.passive,
+            origin=event.origin,
+        )
+        return new_id
+
+    # Added for the Discord layer (issue 4): /unanswered shows jump links and undoes by group.
+    async def group_questions(self, group_id: int, limit: int = 10) -> list[Question]:
+        """A group's most recent questions (with their origins and jump links)."""
+        await self.store.group(group_id, samples=0)  # NotFoundError for an unknown group
+        return await self.store.group_questions(group_id, limit=limit)
+
+    async def undo_last(self, target: str, actor: str) -> AuditRecord:
+        """Undo the latest change to a target such as ``group:12``; NotFoundError if none."""
+        record = await self.store.last_change(target)
+        if record is None:
+            raise NotFoundError(f"nothing to undo for {target.replace(':', ' #')}")
+        return await self.undo(record.id, actor)
 
     async def stats(self, period: dt.timedelta = dt.timedelta(days=7), *, top: int = 5) -> Stats:
         """Counts, top entries, helpfulness and largest open groups over the last ``period``."""
