@@ -82,3 +82,9 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
 def test_bad_environment_value_names_the_variable_source() -> None:
     with pytest.raises(ConfigError, match=r"environment.*storage\.retention_days"):
         load_settings(None, {"FAQBOT_STORAGE__RETENTION_DAYS": "many"})
+
+
+def test_readme_configuration_table_names_every_key() -> None:
+    readme = (EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
+    missing = sorted(key for key in _keys(Settings) if f"`{key}`" not in readme)
+    assert missing == []
