@@ -1,0 +1,122 @@
+"""FaqBot: the discord.py Bot that carries the settings and the knowledge service to the cogs.
+
+Everything is built by the caller (``faqbot run``, the tests, the benchmark) and injected here;
+``setup_hook`` loads the extensions (failing fast), registers the persistent buttons and syncs
+the slash commands to the configured guilds. Global sync is only ``faqbot sync``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord.ext import commands
+
+from bot.config import DiscordSettings, Settings
+from bot.etiquette import Cooldowns, RateLimiter
+from bot.tree import FaqTree
+from bot.views import PERSISTENT_ITEMS
+
+if TYPE_CHECKING:
+    from bot.service import KnowledgeService
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.answers", "cogs.faq", "cogs.review")
+DISCORD_API = "https://discord.com/api/v10"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def apply_endpoints(settings: DiscordSettings) -> None:
+    """Point discord.py at a REST or gateway proxy when the settings name one."""
+    if settings.api_base_url.rstrip("/") != DISCORD_API:
+        log.info("using the REST API at %s", settings.api_base_url)
+        discord.http.Route.BASE = settings.api_base_url.rstrip("/")
+    if settings.gateway_url.rstrip("/") != DISCORD_GATEWAY.rstrip("/"):
+        log.info("using the gateway at %s", settings.gateway_url)
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def choose_intents(*, message_content: bool) -> discord.Intents:
+    """Guilds and guild messages; message content only when asked for (no members, no DMs)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.message_content = message_content
+    return intents
+
+
+class FaqBot(commands.Bot):
+    """The faqbot Discord client."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: KnowledgeService,
+        *,
+        guild_ready_timeout: float = 2.0,
+        message_content: bool = True,
+    ) -> None:
+        apply_endpoints(settings.discord)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=choose_intents(message_content=message_content),
+            allowed_mentions=NO_MENTIONS,
+            tree_cls=FaqTree,
+            guild_ready_timeout=guild_ready_timeout,
+            max_messages=1000,
+        )
+        self.settings = settings
+        self.service = service
+        self.message_content = message_content
+        discord_settings = settings.discord
+        self.cooldowns = Cooldowns(discord_settings.cooldown_seconds)
+        self.rate_limiter = RateLimiter(
+            discord_settings.user_rate_limit, discord_settings.user_rate_period_seconds
+        )
+        if not message_content:
+            log.warning(
+                "message content intent is off: passive answering is disabled and replies "
+                "are only read when they mention the bot (enable 'Message Content Intent' "
+                "in the Developer Portal to answer in help channels)"
+            )
+
+    @property
+    def passive_enabled(self) -> bool:
+        """Whether passive answering can run (channels configured and content readable)."""
+        return self.message_content and bool(self.settings.discord.passive_channels)
+
+    async def setup_hook(self) -> None:
+        """Load the extensions (any failure stops start-up), add persistent items, sync."""
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
+        await self.sync_guilds()
+
+    async def sync_guilds(self) -> None:
+        """Copy the commands to each configured guild and sync them there (instant updates)."""
+        for guild_id in self.settings.discord.guilds:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), guild_id)
+
+    async def sync_global(self) -> int:
+        """Sync the commands globally (``faqbot sync``; Discord may take an hour to show them)."""
+        synced = await self.tree.sync()
+        log.info("synced %d commands globally", len(synced))
+        return len(synced)
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: answering lives in the answers cog's listener."""
+
+    async def on_ready(self) -> None:
+        """Log who we are and where."""
+        user = self.user
+        log.info("ready as %s (%s) in %d guilds", user, user.id if user else "?", len(self.guilds))

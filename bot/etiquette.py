@@ -1,0 +1,124 @@
+"""When the bot may speak: the question test, cooldowns and per-user rate limits.
+
+Pure functions and small classes with an injectable clock, so the rules are tested without
+Discord. The Discord layer asks these before it answers; none of them imports discord.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections import deque
+from collections.abc import Callable
+from enum import StrEnum
+
+Clock = Callable[[], float]
+
+QUESTION_WORDS = frozenset(
+    """how what why when where which who whom whose can could should would will is are am was
+    were do does did has have had any anyone anybody may might shall help""".split()
+)
+# Words and shapes that mean "something is broken" even without a question mark.
+ERROR_PATTERN = re.compile(
+    r"""\b(?:[45]\d\d\b|err_[a-z_]+|error|errors|failed|failing|fails|refused|denied|
+    timed?\s?out|timeout|not\s+working|doesn'?t\s+work|won'?t\s+(?:start|load|work|connect)|
+    can'?t\s+(?:connect|access|reach|login|log\s+in)|unable\s+to|broken|down)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+WORD = re.compile(r"[a-z']+")
+MENTION = re.compile(r"<@[!&]?\d+>|@everyone|@here")
+
+
+class Trigger(StrEnum):
+    """How a question reached the bot."""
+
+    ASK = "ask"
+    MENTION = "mention"
+    REPLY = "reply"
+    PASSIVE = "passive"
+
+
+def _plain(text: str) -> str:
+    """Text without combining marks (zalgo) or format characters, case-folded."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = (ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+    return "".join(kept).casefold()
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a message is worth matching in passive mode: ?, a question word, or an error."""
+    plain = _plain(MENTION.sub(" ", text)).strip()
+    if not any(ch.isalnum() for ch in plain):
+        return False
+    if "?" in plain:
+        return True
+    words = WORD.findall(plain)
+    if words and words[0] in QUESTION_WORDS:
+        return True
+    return ERROR_PATTERN.search(plain) is not None
+
+
+def strip_mentions(text: str) -> str:
+    """The text with user, role, @everyone and @here mentions removed and spaces collapsed."""
+    return " ".join(MENTION.sub(" ", text).split())
+
+
+def has_words(text: str) -> bool:
+    """Whether the text has any letter or digit (not just emoji, punctuation or marks)."""
+    return any(ch.isalnum() for ch in _plain(text))
+
+
+class Cooldowns:
+    """Remembers when each entry was last answered in each channel."""
+
+    def __init__(self, seconds: float, clock: Clock = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._last: dict[tuple[int, str], tuple[float, str | None]] = {}
+
+    def recent(self, channel_id: int, entry_id: str) -> str | None:
+        """The jump URL (or "") of this entry's answer in this channel within the cooldown."""
+        seen = self._last.get((channel_id, entry_id))
+        if seen is None or self._clock() - seen[0] >= self.seconds:
+            return None
+        return seen[1] or ""
+
+    def note(self, channel_id: int, entry_id: str, jump_url: str | None = None) -> None:
+        """Remember that this entry was just answered here."""
+        now = self._clock()
+        if len(self._last) > 10_000:  # forget expired keys now and then; memory stays bounded
+            self._last = {k: v for k, v in self._last.items() if now - v[0] < self.seconds}
+        self._last[(channel_id, entry_id)] = (now, jump_url)
+
+
+class RateLimiter:
+    """At most ``limit`` questions per user in any ``period`` seconds (a sliding window)."""
+
+    def __init__(self, limit: int, period: float, clock: Clock = time.monotonic) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._hits: dict[int, deque[float]] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """Seconds until this user may ask again (0 when they may ask now)."""
+        hits = self._trimmed(user_id)
+        if len(hits) < self.limit:
+            return 0.0
+        return max(0.0, hits[0] + self.period - self._clock())
+
+    def hit(self, user_id: int) -> bool:
+        """Count one question; False (and not counted) when the user is over the limit."""
+        hits = self._trimmed(user_id)
+        if len(hits) >= self.limit:
+            return False
+        hits.append(self._clock())
+        return True
+
+    def _trimmed(self, user_id: int) -> deque[float]:
+        hits = self._hits.setdefault(user_id, deque())
+        cutoff = self._clock() - self.period
+        while hits and hits[0] <= cutoff:
+            hits.popleft()
+        return hits
