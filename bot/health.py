@@ -103,9 +103,12 @@ class Heartbeat:
 
     async def _beat(self) -> None:
         while True:
-            if self._is_connected():
-                try:
-                    write_heartbeat(self.path)
-                except OSError as exc:
-                    log.warning("cannot write the heartbeat file %s: %s", self.path, exc)
+            if not self._is_connected():
+                # Look again soon, so the first beat follows the connection closely.
+                await asyncio.sleep(min(self._interval, 1.0))
+                continue
+            try:
+                write_heartbeat(self.path)
+            except OSError as exc:
+                log.warning("cannot write the heartbeat file %s: %s", self.path, exc)
             await asyncio.sleep(self._interval)

@@ -1,0 +1,146 @@
+"""`faqbot run` as operators run it: a subprocess against the fake Discord, stopped by a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from bot.errors import NotFoundError
+from bot.health import check_heartbeat
+from bot.storage import Store
+from tests.fake_discord import FakeDiscord
+from tests.fake_discord.fixtures import StandardGuild
+
+QUESTIONS = (
+    "how do I point my domain at my VPS",
+    "VM or container?",
+    "502 bad gateway after deploy",
+    "how to renew my ssl certificate",
+    "what is the airspeed velocity of an unladen swallow",
+    "ssh permission denied publickey",
+)
+BURST = 30
+SIGNAL_AFTER = 12
+
+
+def _environment(fake: FakeDiscord, guild: StandardGuild, tmp_path: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
+    environ.update(
+        {
+            "DISCORD_TOKEN": fake.token,
+            "FAQBOT_DISCORD__API_BASE_URL": fake.api_base,
+            "FAQBOT_DISCORD__GATEWAY_URL": fake.gateway_url,
+            "FAQBOT_DISCORD__GUILDS": str(guild.guild.id),
+            "FAQBOT_DISCORD__USER_RATE_LIMIT": "1000",
+            "FAQBOT_DISCORD__COOLDOWN_SECONDS": "0",
+            "FAQBOT_STORAGE__DATABASE": str(tmp_path / "faqbot.sqlite3"),
+            "FAQBOT_LOGGING__FORMAT": "json",
+        }
+    )
+    return environ
+
+
+async def _start(environ: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=environ,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _wait_for_heartbeat(path: Path, process: asyncio.subprocess.Process) -> None:
+    deadline = time.monotonic() + 20
+    while not check_heartbeat(path).healthy:
+        if process.returncode is not None or time.monotonic() > deadline:
+            _, err = await process.communicate()
+            raise AssertionError(f"faqbot run never connected:\n{err.decode()[-3000:]}")
+        await asyncio.sleep(0.1)
+
+
+async def _recorded_texts(database: Path) -> set[str]:
+    """Every question text the store holds an answer event for, read through the Store API."""
+    texts: set[str] = set()
+    async with await Store.open(database) as store:
+        event_id = 1
+        while True:
+            try:
+                event = await store.event(event_id)
+            except NotFoundError:
+                return texts
+            texts.add(event.text or "")
+            event_id += 1
+
+
+async def test_sigterm_mid_burst_exits_0_in_time_and_loses_nothing_acknowledged(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    environ = _environment(fake_discord, standard_guild, tmp_path)
+    process = await _start(environ, "run")
+    await _wait_for_heartbeat(tmp_path / "faqbot.heartbeat", process)
+    # Slow the first answers with rate limits, so some are still in flight at SIGTERM.
+    fake_discord.fail_next("interaction_callback", 429, retry_after=1.0, times=4)
+    asked: dict[str, str] = {}
+    for n in range(BURST):
+        question = f"{QUESTIONS[n % len(QUESTIONS)]} (burst {n})"
+        interaction = await fake_discord.slash_command(
+            "ask", {"question": question}, standard_guild.alice, standard_guild.general
+        )
+        asked[interaction] = question
+        if n == SIGNAL_AFTER:
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.01)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=12)
+    elapsed = time.monotonic() - signalled
+    logs = err.decode()
+    assert process.returncode == 0, logs[-3000:]
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+
+    acknowledged = {
+        request.path.split("/")[-3]: request
+        for request in fake_discord.requests_to("interaction_callback")
+        if request.status is not None and request.status < 300
+    }
+    assert acknowledged, logs[-3000:]
+    assert any(r.time > signalled for r in acknowledged.values()), "nothing finished in flight"
+    assert set(acknowledged) <= set(asked)
+    recorded = await _recorded_texts(tmp_path / "faqbot.sqlite3")
+    lost = [asked[i] for i in acknowledged if asked[i] not in recorded]
+    assert lost == []
+
+    messages = [json.loads(line)["message"] for line in logs.splitlines() if line.startswith("{")]
+    assert "received SIGTERM" in messages
+    assert "store closed" in messages
+    assert not (tmp_path / "faqbot.heartbeat").exists()
+    assert fake_discord.token not in logs
+
+
+async def test_missing_token_is_a_clear_error(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("FAQBOT_", "DISCORD_"))}
+    environ["FAQBOT_STORAGE__DATABASE"] = str(tmp_path / "faqbot.sqlite3")
+    process = await _start(environ, "run")
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert "DISCORD_TOKEN is not set" in err.decode()
+
+
+async def test_rejected_token_is_a_clear_error_without_the_token(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    environ = _environment(fake_discord, standard_guild, tmp_path)
+    environ["DISCORD_TOKEN"] = "wrong-token-value"
+    process = await _start(environ, "run")
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    text = err.decode()
+    assert process.returncode == 1, text[-3000:]
+    assert "Discord rejected the token" in text
+    assert "wrong-token-value" not in text
