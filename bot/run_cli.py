@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 DRAIN_SECONDS = 7.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # Names discord.py gives the tasks that run event handlers, app commands, buttons and modals.
 IN_FLIGHT_PREFIXES = (
     "discord.py: ",
@@ -94,25 +95,31 @@ async def serve(settings: Settings, token: str) -> int:
     from bot.client import FaqBot
     from bot.service import KnowledgeService
 
-    service = await KnowledgeService.open(settings)
-    try:
-        bot = FaqBot(settings, service)
-        async with bot:
-            await bot.login(token)  # discord.LoginFailure when the token is rejected
-            return await _connected(bot, settings)
-    finally:
-        await service.close()
-        log.info("store closed")
-
-
-async def _connected(bot: FaqBot, settings: Settings) -> int:
-    """Connect, beat, and wait for a stop signal; then shut down in order."""
-    import discord
-
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    # Installed first, so a `docker stop` during start-up also ends cleanly.
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, _on_signal, stop, signum)
+    try:
+        service = await KnowledgeService.open(settings)
+        try:
+            async with FaqBot(settings, service) as bot:
+                await bot.login(token)  # discord.LoginFailure when the token is rejected
+                if stop.is_set():
+                    return 0
+                return await _connected(bot, settings, stop)
+        finally:
+            await service.close()
+            log.info("store closed")
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+
+async def _connected(bot: FaqBot, settings: Settings, stop: asyncio.Event) -> int:
+    """Connect, beat, and wait for ``stop``; then shut down in order."""
+    import discord
+
     heartbeat = Heartbeat(heartbeat_path(settings), lambda: _gateway_connected(bot))
     connection = asyncio.create_task(bot.connect(reconnect=True), name="faqbot-gateway")
     stopping = asyncio.create_task(stop.wait(), name="faqbot-stop")
@@ -139,8 +146,6 @@ async def _connected(bot: FaqBot, settings: Settings) -> int:
     finally:
         stopping.cancel()
         await heartbeat.stop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
         await bot.close()
 
 

@@ -144,3 +144,28 @@ async def test_rejected_token_is_a_clear_error_without_the_token(
     assert process.returncode == 1, text[-3000:]
     assert "Discord rejected the token" in text
     assert "wrong-token-value" not in text
+
+
+async def test_sigint_when_idle_exits_0(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    environ = _environment(fake_discord, standard_guild, tmp_path)
+    process = await _start(environ, "run")
+    await _wait_for_heartbeat(tmp_path / "faqbot.heartbeat", process)
+    process.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=10)
+    assert process.returncode == 0, err.decode()[-3000:]
+
+
+async def test_sync_registers_the_commands_globally(
+    fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
+) -> None:
+    environ = _environment(fake_discord, standard_guild, tmp_path)
+    environ["FAQBOT_DISCORD__GUILDS"] = ""
+    process = await _start(environ, "sync")
+    out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()[-3000:]
+    (request,) = fake_discord.requests_to("sync_global_commands")
+    names = {command["name"] for command in request.json}
+    assert {"ask", "faq", "unanswered"} <= names
+    assert f"synced {len(request.json)} commands globally" in out.decode()
