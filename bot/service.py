@@ -116,12 +116,12 @@ class KnowledgeService(Reviewer):
         """A member picked a "did you mean" entry: record it as its own event; the new id.
 
         Added for the Discord layer (issue 4): votes on the answer shown after the pick then
-        count for the entry that was chosen. Outcome "chosen" stays out of the three counts.
+        count for the entry that was chosen. It is recorded as an answer given (score None).
         """
         event = await self.store.event(event_id)
         self.get(entry_id)  # NotFoundError if it was removed since
         new_id, _ = await self.store.record_event(
-            "chosen",
+            str(Outcome.ANSWER),
             event.text or "",
             entry_id=entry_id,
             passive=event.passive,
