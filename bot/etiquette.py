@@ -43,7 +43,7 @@ def _plain(text: str) -> str:
     """Text without combining marks (zalgo) or format characters, case-folded."""
     decomposed = unicodedata.normalize("NFKD", text)
     kept = (ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
-    return "".join(kept).casefold()
+    return "".join(kept).casefold().replace("\u2019", "'")
 
 
 def looks_like_question(text: str) -> bool:
@@ -54,7 +54,7 @@ def looks_like_question(text: str) -> bool:
     if "?" in plain:
         return True
     words = WORD.findall(plain)
-    if words and words[0] in QUESTION_WORDS:
+    if words and words[0].split("'")[0] in QUESTION_WORDS:  # "what's" starts with "what"
         return True
     return ERROR_PATTERN.search(plain) is not None
 
