@@ -22,6 +22,7 @@ from bot.matcher import MatchResult, Outcome
 log = logging.getLogger(__name__)
 
 MASK = "[secret]"
+MIN_SECRET_LENGTH = 8
 # Discord bot tokens (three dot-separated base64url parts), JWTs, and Authorization header values.
 _TOKEN_SHAPED = re.compile(r"[\w-]{20,}\.[\w-]{6,}\.[\w-]{20,}")
 _AUTH_HEADER = re.compile(
@@ -36,7 +37,7 @@ _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with the given secrets and anything token-shaped replaced by ``[secret]``."""
     for secret in secrets:
-        if secret:
+        if len(secret) >= MIN_SECRET_LENGTH:  # masking "a" everywhere would garble every line
             text = text.replace(secret, MASK)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
     text = _BOT_PREFIX.sub(lambda m: m.group(1) + MASK, text)

@@ -169,3 +169,19 @@ async def test_sync_registers_the_commands_globally(
     names = {command["name"] for command in request.json}
     assert {"ask", "faq", "unanswered"} <= names
     assert f"synced {len(request.json)} commands globally" in out.decode()
+
+
+async def test_corrupt_database_stops_run_with_a_clear_error(tmp_path: Path) -> None:
+    database = tmp_path / "faqbot.sqlite3"
+    database.write_bytes(b"SQLite format 3\x00" + b"\xa5" * 8192)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
+    environ.update(
+        {"DISCORD_TOKEN": "unused-token-value", "FAQBOT_STORAGE__DATABASE": str(database)}
+    )
+    process = await _start(environ, "run")
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    text = err.decode()
+    assert process.returncode == 1, text[-3000:]
+    assert "corrupt" in text and str(database) in text
+    assert "Traceback" not in text
+    assert database.read_bytes()[16:32] == b"\xa5" * 16  # left untouched
