@@ -1,10 +1,10 @@
 """An in-memory index that finds the open group closest to a new question in a few lookups.
 
 Similarity is the Dice coefficient of token sets, 2|A∩B| / (|A| + |B|), between the question and
-the group's seed (its first question). A group can only reach the threshold t if its size b lies in
-[a·t/(2−t), a·(2−t)/t] and it shares at least k = ⌈a·t/(2−t)⌉ of the question's a tokens, so it must
-contain one of the question's a−k+1 rarest tokens (prefix filtering). Candidates therefore come
-from a few short posting lists, never from a scan of every group.
+the group's seed (its first question). A group of b tokens can only reach the threshold t if b lies
+in [a·t/(2−t), a·(2−t)/t] and it shares at least k = ⌈t·(a+b)/2⌉ of the question's a tokens, so it
+must appear in one of the a−k+1 shortest posting lists of the question's tokens for size b (prefix
+filtering). Candidates therefore come from a few short lists, never from a scan of every group.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+
+_EMPTY: frozenset[int] = frozenset()
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -28,7 +30,6 @@ class GroupIndex:
         self.threshold = threshold
         self._tokens: dict[int, frozenset[str]] = {}
         self._postings: dict[tuple[str, int], set[int]] = defaultdict(set)
-        self._frequency: dict[str, int] = defaultdict(int)
         self.max_id = 0
 
     def __len__(self) -> int:
@@ -48,7 +49,6 @@ class GroupIndex:
         size = len(token_set)
         for token in token_set:
             self._postings[(token, size)].add(group_id)
-            self._frequency[token] += 1
 
     def remove(self, group_id: int) -> None:
         """Forget a group (resolved, dismissed, or about to be re-added)."""
@@ -62,9 +62,6 @@ class GroupIndex:
             members.discard(group_id)
             if not members:
                 del self._postings[key]
-            self._frequency[token] -= 1
-            if not self._frequency[token]:
-                del self._frequency[token]
 
     def best(self, tokens: Iterable[str], *, exclude: set[int] | None = None) -> tuple[int, float]:
         """The closest group at or above the threshold as (id, similarity); (0, 0.0) if none."""
@@ -73,17 +70,18 @@ class GroupIndex:
         if not a:
             return 0, 0.0
         t = self.threshold
-        # The fewest shared tokens, which is also the smallest group size, that can reach t.
-        need = max(1, math.ceil(a * t / (2 - t) - 1e-9))
+        smallest = max(1, math.ceil(a * t / (2 - t) - 1e-9))
         largest = math.floor(a * (2 - t) / t + 1e-9)
-        rarest = sorted(query, key=lambda tok: (self._frequency.get(tok, 0), tok))
         best_id, best_score = 0, 0.0
         seen: set[int] = set()
-        for token in rarest[: a - need + 1]:
-            if token not in self._frequency:
+        for size in range(smallest, largest + 1):
+            # Shared tokens a group of this size needs: 2o / (a + size) >= t.
+            need = math.ceil(t * (a + size) / 2 - 1e-9)
+            if need > min(a, size):
                 continue
-            for size in range(need, largest + 1):
-                for group_id in self._postings.get((token, size), ()):
+            lists = sorted((self._postings.get((tok, size), _EMPTY) for tok in query), key=len)
+            for members in lists[: a - need + 1]:
+                for group_id in members:
                     if group_id in seen or (exclude and group_id in exclude):
                         continue
                     seen.add(group_id)
