@@ -174,7 +174,7 @@ class EntryModal(discord.ui.Modal):
             await report_error(interaction, error)
             return
         draft = "\n\n".join(
-            f"## {item.label}\n{item.value}"
+            f"## {item.custom_id}\n{item.value}"
             for item in self.children
             if isinstance(item, discord.ui.TextInput)
         )
