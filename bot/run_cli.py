@@ -39,6 +39,7 @@ IN_FLIGHT_PREFIXES = (
     "CommandTree-invoker",
     "discord-ui-view-dispatch-",
     "discord-ui-modal-dispatch-",
+    "discord-ui-dynamic-item-",
     "faqbot-work",
 )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.errors import NotFoundError
 from bot.health import check_heartbeat
+from bot.run_cli import drain
 from bot.storage import Store
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.fixtures import StandardGuild
@@ -185,3 +186,25 @@ async def test_corrupt_database_stops_run_with_a_clear_error(tmp_path: Path) -> 
     assert "corrupt" in text and str(database) in text
     assert "Traceback" not in text
     assert database.read_bytes()[16:32] == b"\xa5" * 16  # left untouched
+
+
+async def test_drain_waits_for_event_handlers_and_buttons_but_not_other_tasks() -> None:
+    finished: list[str] = []
+
+    async def work(name: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        finished.append(name)
+
+    names = ("discord.py: on_message", "discord-ui-dynamic-item-Vote-faq:vote:1:3")
+    handlers = [asyncio.create_task(work(n, 0.05), name=n) for n in names]
+    background = asyncio.create_task(asyncio.sleep(30), name="some-background-loop")
+    assert await drain(2.0) == 0
+    assert sorted(finished) == sorted(names) and all(t.done() for t in handlers)
+    assert not background.done()
+    background.cancel()
+
+
+async def test_drain_cancels_what_outlives_the_deadline() -> None:
+    stuck = asyncio.create_task(asyncio.sleep(30), name="CommandTree-invoker")
+    assert await drain(0.05) == 1
+    assert stuck.cancelled()
