@@ -10,7 +10,7 @@ filtering). Candidates therefore come from a few short lists, never from a scan 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 _EMPTY: frozenset[int] = frozenset()
@@ -73,21 +73,29 @@ class GroupIndex:
         smallest = max(1, math.ceil(a * t / (2 - t) - 1e-9))
         largest = math.floor(a * (2 - t) / t + 1e-9)
         best_id, best_score = 0, 0.0
-        seen: set[int] = set()
         for size in range(smallest, largest + 1):
             # Shared tokens a group of this size needs: 2o / (a + size) >= t.
             need = math.ceil(t * (a + size) / 2 - 1e-9)
             if need > min(a, size):
                 continue
             lists = sorted((self._postings.get((tok, size), _EMPTY) for tok in query), key=len)
-            for members in lists[: a - need + 1]:
-                for group_id in members:
-                    if group_id in seen or (exclude and group_id in exclude):
-                        continue
-                    seen.add(group_id)
-                    score = dice(query, self._tokens[group_id])
-                    if score > best_score or (score == best_score and group_id < best_id):
-                        best_id, best_score = group_id, score
+            candidates = set().union(*lists[: a - need + 1])
+            if exclude:
+                candidates -= exclude
+            if not candidates:
+                continue
+            # Count shared tokens with set operations (C speed), not candidate by candidate.
+            shared: Counter[int] = Counter()
+            for members in lists:
+                if members:
+                    shared.update(candidates & members)
+            top = max(shared.values())
+            score = 2 * top / (a + size)
+            if top < need or score < best_score:
+                continue
+            group_id = min(g for g, n in shared.items() if n == top)
+            if score > best_score or group_id < best_id:
+                best_id, best_score = group_id, score
         if best_score + 1e-9 < t:
             return 0, 0.0
         return best_id, best_score
