@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.checks import ensure_moderator, interaction_is_moderator
 from bot.embeds import NOT_YET, answer_embed, clip
+from bot.errors import UserError
 from bot.knowledge import Entry
 from bot.tree import NO_MENTIONS, report_error
 
@@ -276,20 +277,13 @@ class AttachSelect(discord.ui.DynamicItem[Select], template=r"faq:attach:(?P<gro
         ensure_moderator(interaction, bot.settings.discord.moderator_roles)
         values = cast("dict[str, Any]", interaction.data).get("values") or []
         if not values or values[0] == "-":
-            raise_user("Pick an entry, or use /unanswered attach with an entry id.")
+            raise UserError("Pick an entry, or use /unanswered attach with an entry id.")
         record = await bot.service.attach_group(self.group_id, values[0], actor_of(interaction))
         await interaction.response.send_message(
             f"Attached group #{self.group_id} to `{values[0]}` (action #{record.id}).",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
-
-
-def raise_user(message: str) -> None:
-    """Raise a UserError with this message (for one-line guards)."""
-    from bot.errors import UserError
-
-    raise UserError(message)
 
 
 def actor_of(interaction: discord.Interaction) -> str:
@@ -311,5 +305,3 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     NoneButton,
     AttachSelect,
 )
-
-Callback = Callable[[discord.Interaction], Awaitable[None]]
