@@ -45,8 +45,8 @@ class Answers(commands.Cog):
         private: bool = False,
     ) -> None:
         """Answer publicly (or privately); "not yet" and refusals are always private."""
-        wait = self.bot.rate_limiter.retry_after(interaction.user.id)
-        if wait or not self.bot.rate_limiter.hit(interaction.user.id):
+        if not self.bot.rate_limiter.hit(interaction.user.id):
+            wait = self.bot.rate_limiter.retry_after(interaction.user.id)
             await _private(interaction, f"You are asking quickly; try again in {wait:.0f} s.")
             return
         text = strip_mentions(question)
