@@ -160,6 +160,10 @@ class KnowledgeService(Reviewer):
         log.info("knowledge reloaded: %d entries", len(self.matcher))
         return len(self.matcher)
 
+    async def expire_old_text(self) -> int:
+        """Apply the retention setting now (the bot calls this daily); rows expired."""
+        return await self.store.expire_text()
+
     def export_yaml(self, topic: str | None = None) -> str:
         """The effective knowledge as one YAML topic file that ``load_knowledge`` accepts."""
         return dump_entries(self.entries(), topic)
