@@ -14,6 +14,7 @@ from live counts, so an incremental update gives exactly what a rebuild would.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,15 +22,26 @@ from enum import StrEnum
 
 from bot.config import MatcherSettings
 from bot.knowledge import Entry
-from bot.text import Normaliser
+from bot.text import STOP_MARK, Normaliser
 from bot.typos import TypoIndex
 
 TYPO_DISCOUNT = 0.8  # a misspelt word is good evidence, not as good as the word itself
+STOP_FACTOR = float(os.environ.get("STOPF", 0.3))  # stop words only break ties between phrasings
 EXTRA_WEIGHT = 0.3  # an answer or tag word is weaker evidence than a phrasing word
-BEST_SHARE = 0.8  # the best phrasing's share of an entry's score; coverage has the rest
-MAX_QUERY_TOKENS = 64
-RERANK = 30  # entries fully scored after the cheap first pass
-COMMON_SHARE = 0.2  # tokens in more than this share of phrasings only rescore candidates
+SATURATION = float(
+    os.environ.get("SAT", 0.1)
+)  # share of an entry's phrasings that makes a word typical of it
+TOP_PHRASINGS = 3  # how many of an entry's best phrasings its neighbourhood score averages
+W_BEST, W_NEAR, W_TYPICAL, W_COVER = (
+    float(x) for x in os.environ.get("W", "0.3,0.3,0.3,0.1").split(",")
+)
+MAX_QUERY_TOKENS = 128
+BIGRAM_FACTOR = float(os.environ.get("BIG", 0.3))
+PAIR = "+"
+CANDIDATE_BUDGET = int(
+    os.environ.get("BUDGET", 3000)
+)  # phrasings gathered before common words stop adding more
+RERANK = 30  # entries fully scored after the first pass
 
 
 class Outcome(StrEnum):
@@ -94,13 +106,19 @@ class Matcher:
         self.settings = settings or MatcherSettings()
         self._entries: dict[str, Entry] = {}
         self._rank: dict[str, int] = {}  # stable tie-break: first time an id was seen
-        self._phrasings: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        self._vocab: dict[str, frozenset[str]] = {}
-        self._extra: dict[str, frozenset[str]] = {}
-        self._postings: dict[str, dict[tuple[str, int], frozenset[str]]] = {}
-        self._df: Counter[str] = Counter()
+        self._phrasings: dict[str, list[int]] = {}  # entry id -> phrasing ids
+        self._text: dict[int, str] = {}
+        self._tokens: dict[int, frozenset[str]] = {}
+        self._owner: dict[int, str] = {}
+        self._postings: dict[str, set[int]] = {}
+        self._typical: dict[
+            str, dict[str, float]
+        ] = {}  # share of an entry's phrasings with a token
+        self._extra: dict[str, frozenset[str]] = {}  # answer and tag words not in any phrasing
+        self._df: Counter[str] = Counter()  # entries whose phrasings use a token
+        self._norms: dict[int, float] = {}  # phrasing weight, valid until the index changes
         self._typos = TypoIndex()
-        self._phrasing_count = 0
+        self._next_id = 0
         for entry in entries:
             self.upsert(entry)
 
@@ -124,22 +142,27 @@ class Matcher:
             self.remove(entry.id)
         self._rank.setdefault(entry.id, len(self._rank))
         self._entries[entry.id] = entry
+        self._norms.clear()
         tokenise = self.normaliser.tokens
-        phrasings = []
+        ids = []
         for text in dict.fromkeys(entry.phrasings):
-            tokens = frozenset(tokenise(text))
-            if tokens:
-                key = (entry.id, len(phrasings))
-                phrasings.append((text, tokens))
-                for token in tokens:
-                    self._postings.setdefault(token, {})[key] = tokens
-        self._phrasings[entry.id] = phrasings
-        self._phrasing_count += len(phrasings)
-        vocab = frozenset().union(*(tokens for _, tokens in phrasings))
-        self._vocab[entry.id] = vocab
-        extra = " ".join((entry.answer, *entry.tags))
-        self._extra[entry.id] = frozenset(tokenise(extra)) - vocab
-        for token in vocab:
+            tokens = frozenset(self._terms(text))
+            if not tokens:
+                continue
+            pid = self._next_id
+            self._next_id += 1
+            ids.append(pid)
+            self._text[pid] = text
+            self._tokens[pid] = tokens
+            self._owner[pid] = entry.id
+            for token in tokens:
+                self._postings.setdefault(token, set()).add(pid)
+        self._phrasings[entry.id] = ids
+        counts = Counter(token for pid in ids for token in self._tokens[pid])
+        self._typical[entry.id] = {t: c / len(ids) for t, c in counts.items()}
+        extra = frozenset(tokenise(" ".join((entry.answer, *entry.tags))))
+        self._extra[entry.id] = extra - counts.keys()
+        for token in counts:
             self._df[token] += 1
             self._typos.add(token)
 
@@ -147,106 +170,127 @@ class Matcher:
         """Drop an entry from the index (no error if it is not there)."""
         if self._entries.pop(entry_id, None) is None:
             return
-        phrasings = self._phrasings.pop(entry_id)
-        self._phrasing_count -= len(phrasings)
-        for n, (_, tokens) in enumerate(phrasings):
-            for token in tokens:
+        self._norms.clear()
+        for pid in self._phrasings.pop(entry_id):
+            for token in self._tokens.pop(pid):
                 bucket = self._postings[token]
-                bucket.pop((entry_id, n), None)
+                bucket.discard(pid)
                 if not bucket:
                     del self._postings[token]
-        for token in self._vocab.pop(entry_id):
+            del self._text[pid], self._owner[pid]
+        for token in self._typical.pop(entry_id):
             self._df[token] -= 1
             if not self._df[token]:
                 del self._df[token]
             self._typos.discard(token)
-        self._extra.pop(entry_id)
+        del self._extra[entry_id]
 
-    def _weight(self, token: str) -> float:
+    def _terms(self, text: str) -> list[str]:
+        """Words (stop words marked) and, as evidence of word order, adjacent pairs."""
+        words = self.normaliser.tokens(text, keep_stop=True)
+        if BIGRAM_FACTOR <= 0:
+            return words
+        return words + [f"{a}{PAIR}{b}" for a, b in zip(words, words[1:], strict=False)]
+
+    def weight(self, token: str) -> float:
+        """How much a token counts: rarer across entries is more; stop words count little."""
         n = len(self._entries)
         df = self._df.get(token, 0) or 1
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        if PAIR in token:
+            return idf * BIGRAM_FACTOR
+        return idf * STOP_FACTOR if token[0] == STOP_MARK else idf
 
-    def _query(self, text: str) -> dict[str, list[tuple[str, float]]]:
-        """Each query token with the indexed tokens it may match and how strongly."""
-        query: dict[str, list[tuple[str, float]]] = {}
-        for token in self.normaliser.tokens(text)[: MAX_QUERY_TOKENS * 2]:
-            if token in query or len(query) >= MAX_QUERY_TOKENS:
+    def _norm(self, pid: int) -> float:
+        norm = self._norms.get(pid)
+        if norm is None:
+            norm = self._norms[pid] = sum(map(self.weight, self._tokens[pid]))
+        return norm
+
+    def _query(self, text: str) -> tuple[dict[str, float], dict[str, tuple[str, float]]]:
+        """The weight of each query token, and each indexed token it matches with its gain."""
+        weights: dict[str, float] = {}
+        gains: dict[str, tuple[str, float]] = {}  # indexed token -> (query token, gain)
+        for token in self._terms(text):
+            if token in weights:
                 continue
+            if len(weights) >= MAX_QUERY_TOKENS:
+                break
             if token in self._df:
-                query[token] = [(token, 1.0)]
-            else:
-                near = self._typos.near(token)
-                query[token] = [(word, TYPO_DISCOUNT) for word in near]
-        return query
+                weights[token] = self.weight(token)
+                gains[token] = (token, weights[token])
+                continue
+            near = [] if token[0] == STOP_MARK or PAIR in token else self._typos.near(token)
+            weights[token] = max(map(self.weight, near), default=self.weight(token))
+            for word in near:
+                gain = self.weight(word) * TYPO_DISCOUNT
+                if gain > gains.get(word, ("", 0.0))[1]:
+                    gains[word] = (token, gain)
+        return weights, gains
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a text, best first, without deciding anything."""
-        query = self._query(text)
-        if not query or not self._entries:
+        weights, gains = self._query(text)
+        content = [t for t in gains if t[0] != STOP_MARK and PAIR not in t]
+        if not content or not self._entries:
             return []
-        weight = self._weight
-        query_weight = {
-            t: max((weight(w) for w, _ in alts), default=weight(t)) for t, alts in query.items()
-        }
-        total = sum(query_weight.values())
-        # First pass: the shared weight of every phrasing that has a query word.
-        shared: dict[tuple[str, int], float] = {}
-        tokens_of: dict[tuple[str, int], frozenset[str]] = {}
-        common = max(50, COMMON_SHARE * self._phrasing_count)
-        alternatives = [(w, f) for alts in query.values() for w, f in alts]
-        alternatives.sort(key=lambda item: len(self._postings.get(item[0], ())))
-        for word, factor in alternatives:
-            postings = self._postings.get(word, {})
-            gain = weight(word) * factor
-            if len(postings) > common and shared:
-                for key in shared:
-                    if word in tokens_of[key]:
-                        shared[key] += gain
-                continue
-            for key, tokens in postings.items():
-                shared[key] = shared.get(key, 0.0) + gain
-                tokens_of[key] = tokens
-        best: dict[str, tuple[float, str]] = {}
-        for key, common_weight in shared.items():
-            entry_id, n = key
-            phrasing_weight = sum(weight(t) for t in tokens_of[key])
-            dice = 2.0 * common_weight / (total + phrasing_weight)
-            if dice > best.get(entry_id, (-1.0, ""))[0]:
-                best[entry_id] = (dice, self._phrasings[entry_id][n][0])
+        total = sum(weights.values())
+        # Gather phrasings from the rarest words first; common words only rescore.
+        content.sort(key=lambda t: len(self._postings[t]))
+        pool: set[int] = set()
+        for token in content:
+            if pool and len(pool) >= CANDIDATE_BUDGET:
+                break
+            pool.update(self._postings[token])
+        keys = gains.keys()
+        by_entry: dict[str, list[tuple[float, int]]] = {}
+        for pid in pool:
+            shared = sum(gains[t][1] for t in self._tokens[pid] & keys)
+            dice = 2.0 * shared / (total + self._norm(pid))
+            by_entry.setdefault(self._owner[pid], []).append((dice, pid))
+        best = {e: max(scores) for e, scores in by_entry.items()}
         shortlist = sorted(best, key=lambda e: (-best[e][0], self._rank[e]))[:RERANK]
-        candidates = [self._score(e, best[e], query, query_weight, total) for e in shortlist]
+        candidates = [
+            self._score(e, sorted(by_entry[e], reverse=True), weights, gains, total)
+            for e in shortlist
+        ]
         candidates.sort(key=lambda c: (-c.score, self._rank[c.entry_id]))
         return candidates[:limit]
 
     def _score(
         self,
         entry_id: str,
-        best: tuple[float, str],
-        query: dict[str, list[tuple[str, float]]],
-        query_weight: dict[str, float],
+        scored: list[tuple[float, int]],
+        weights: dict[str, float],
+        gains: dict[str, tuple[str, float]],
         total: float,
     ) -> Candidate:
-        vocab, extra = self._vocab[entry_id], self._extra[entry_id]
-        covered, words = 0.0, []
-        for token, alternatives in query.items():
-            strength = 0.0
-            for word, factor in alternatives:
-                if word in vocab:
-                    strength = max(strength, factor)
-                elif word in extra:
-                    strength = max(strength, factor * EXTRA_WEIGHT)
-            if strength:
-                words.append(token)
-            covered += strength * query_weight[token]
-        coverage = covered / total
-        dice, phrasing = best
-        score = round(BEST_SHARE * dice + (1.0 - BEST_SHARE) * coverage, 4)
-        why = (
-            f"best phrasing {phrasing!r} shares {dice:.0%} of the weighted words; "
-            f"the entry covers {coverage:.0%} of the question ({', '.join(words) or 'nothing'})"
+        """Combine an entry's best phrasing, its near neighbours and how typical the words are."""
+        typical, extra = self._typical[entry_id], self._extra[entry_id]
+        per_token: dict[str, tuple[float, float]] = {}  # query token -> (typical, cover)
+        for word, (token, gain) in gains.items():
+            share = typical.get(word, 0.0)
+            factor = gain / self.weight(word) if gain else 0.0
+            cover = factor if share else (factor * EXTRA_WEIGHT if word in extra else 0.0)
+            old = per_token.get(token, (0.0, 0.0))
+            per_token[token] = (max(old[0], share * factor), max(old[1], cover))
+        typical_score = (
+            sum(weights[t] * s / (s + SATURATION) for t, (s, _) in per_token.items())
+            * (1.0 + SATURATION)
+            / total
         )
-        return Candidate(entry_id, score, phrasing, why)
+        cover_score = sum(weights[t] * c for t, (_, c) in per_token.items()) / total
+        top = scored[:TOP_PHRASINGS]
+        best, pid = top[0]
+        near = sum(d for d, _ in top) / TOP_PHRASINGS
+        score = W_BEST * best + W_NEAR * near + W_TYPICAL * typical_score + W_COVER * cover_score
+        words = [t for t, (_, c) in per_token.items() if c and t[0] != STOP_MARK]
+        why = (
+            f"best phrasing {self._text[pid]!r} shares {best:.0%} of the weighted words; "
+            f"top {len(top)} phrasings average {near:.0%}; typical words {typical_score:.0%}; "
+            f"covers {cover_score:.0%} ({', '.join(words) or 'nothing'})"
+        )
+        return Candidate(entry_id, round(score, 4), self._text[pid], why)
 
     def match(self, text: str, *, passive: bool = False) -> MatchResult:
         """Rank entries for a text and decide between answer, suggest and none."""

@@ -49,6 +49,8 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+STOP_MARK = "~"
+
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -90,10 +92,10 @@ class Normaliser:
                 if key:
                     self._phrases[key] = target
                     self._longest = max(self._longest, len(key))
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache: dict[tuple[str, bool], tuple[str, ...]] = {}
 
-    def _content(self, raw: list[str]) -> list[str]:
-        """Stems with synonym phrases replaced and stop words dropped."""
+    def _content(self, raw: list[str], keep_stop: bool) -> list[str]:
+        """Stems with synonym phrases replaced; stop words dropped or marked with ``~``."""
         stems = [stem(word) for word in raw]
         out: list[str] = []
         i = 0
@@ -107,18 +109,25 @@ class Normaliser:
             else:
                 if raw[i] not in STOP_WORDS:
                     out.append(stems[i])
+                elif keep_stop:
+                    out.append(STOP_MARK + raw[i])
                 i += 1
         return out
 
-    def tokens(self, text: str) -> list[str]:
-        """Normalised content tokens of a text, in order, duplicates kept."""
-        cached = self._cache.get(text)
+    def tokens(self, text: str, *, keep_stop: bool = False) -> list[str]:
+        """Normalised content tokens of a text, in order, duplicates kept.
+
+        With ``keep_stop`` the stop words stay too, marked with a leading ``~``: they tell
+        "how do I say" from "what do I say", but must never count as much as a content word.
+        """
+        key = (text, keep_stop)
+        cached = self._cache.get(key)
         if cached is not None:
             return list(cached)
-        result = tuple(self._content(words(text)))
+        result = tuple(self._content(words(text), keep_stop))
         if len(self._cache) > 50_000:
             self._cache.clear()
-        self._cache[text] = result
+        self._cache[key] = result
         return list(result)
 
     def is_filler(self, text: str) -> bool:
