@@ -7,13 +7,14 @@ sub-command sets ``handler(args, settings) -> int`` (the exit status).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import __version__, ops_cli, run_cli
+from bot import __version__, curation_cli, ops_cli, run_cli
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, FaqbotError, KnowledgeError
 from bot.evaluation import METRIC_KEYS, evaluate_paths
@@ -32,12 +33,20 @@ def build_matcher(settings: Settings) -> tuple[Knowledge, Matcher]:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    _, matcher = build_matcher(settings)
-    result = matcher.match(" ".join(args.text), passive=args.passive)
-    if args.json:
-        print(json.dumps(result_as_json(result), ensure_ascii=False))
-    else:
-        print(describe_result(result, matcher, explain=args.explain))
+    return asyncio.run(_ask_service(args, settings))
+
+
+async def _ask_service(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer from the effective knowledge (YAML plus moderators' changes); records nothing."""
+    from bot.service import KnowledgeService
+
+    async with await KnowledgeService.open(settings) as service:
+        matcher = service.matcher
+        result = service.preview(" ".join(args.text), passive=args.passive)
+        if args.json:
+            print(json.dumps(result_as_json(result), ensure_ascii=False))
+        else:
+            print(describe_result(result, matcher, explain=args.explain))
     return 0
 
 
@@ -150,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--queries", type=int, default=300, help="queries per size")
     bench.add_argument("--seed", type=int, default=7)
     bench.set_defaults(handler=_bench)
+    curation_cli.add_commands(sub)
     run_cli.add_commands(sub)
     ops_cli.add_commands(sub)
     return parser
@@ -165,14 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return on_config_error(args, exc)
         print(f"faqbot: configuration error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(
-        args.log_level or settings.logging.level, args.log_format or settings.logging.format
-    )
+    # Terminal commands keep quiet unless asked; the bot itself logs at the configured level.
+    bot_running = args.command in ("run", "sync")
+    default_level = settings.logging.level if bot_running else "WARNING"
+    setup_logging(args.log_level or default_level, args.log_format or settings.logging.format)
     try:
         return args.handler(args, settings)
-    except KnowledgeError as exc:
-        print(f"faqbot: {exc}", file=sys.stderr)
-        return 1
     except FaqbotError as exc:
         print(f"faqbot: {exc}", file=sys.stderr)
         return 1
