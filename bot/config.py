@@ -42,10 +42,10 @@ class KnowledgeSettings:
 class MatcherSettings:
     """Thresholds of the three outcomes (scores are 0..1)."""
 
-    answer_threshold: float = 0.62
-    passive_answer_threshold: float = 0.72
-    margin: float = 0.08
-    suggest_threshold: float = 0.40
+    answer_threshold: float = 0.50
+    passive_answer_threshold: float = 0.60
+    margin: float = 0.16
+    suggest_threshold: float = 0.30
     max_suggestions: int = 3
 
 

@@ -13,10 +13,11 @@ from live counts, so an incremental update gives exactly what a rebuild would.
 
 from __future__ import annotations
 
+import gc
+import heapq
 import math
-import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,21 +27,18 @@ from bot.text import STOP_MARK, Normaliser
 from bot.typos import TypoIndex
 
 TYPO_DISCOUNT = 0.8  # a misspelt word is good evidence, not as good as the word itself
-STOP_FACTOR = float(os.environ.get("STOPF", 0.3))  # stop words only break ties between phrasings
-EXTRA_WEIGHT = 0.3  # an answer or tag word is weaker evidence than a phrasing word
-SATURATION = float(
-    os.environ.get("SAT", 0.1)
-)  # share of an entry's phrasings that makes a word typical of it
+STOP_FACTOR = 0.4  # stop words tell phrasings apart but never outweigh a content word
+EXTRA_WEIGHT = 0.3  # a tag word is weaker evidence than a phrasing word
+SATURATION = 0.15  # share of an entry's phrasings at which a word counts as typical of it
 TOP_PHRASINGS = 3  # how many of an entry's best phrasings its neighbourhood score averages
-W_BEST, W_NEAR, W_TYPICAL, W_COVER = (
-    float(x) for x in os.environ.get("W", "0.3,0.3,0.3,0.1").split(",")
-)
+# An entry's score: its best phrasing, the average of its top phrasings, how typical the
+# query's words are of the entry, and how much of the query the entry covers at all.
+W_BEST, W_NEAR, W_TYPICAL, W_COVER = 0.35, 0.25, 0.3, 0.1
 MAX_QUERY_TOKENS = 128
-BIGRAM_FACTOR = float(os.environ.get("BIG", 0.3))
-PAIR = "+"
-CANDIDATE_BUDGET = int(
-    os.environ.get("BUDGET", 3000)
-)  # phrasings gathered before common words stop adding more
+CANDIDATE_BUDGET = 3000  # phrasings gathered before common words stop adding more
+PRUNE_SHARE = 0.5  # see Matcher._gather
+COMMON_FLOOR = 200  # a word in fewer phrasings than this always brings them in
+COMMON_SHARE = 0.03  # ... and so does one in less than this share of all phrasings
 RERANK = 30  # entries fully scored after the first pass
 
 
@@ -93,6 +91,16 @@ class MatchResult:
         return self.candidates[: self.suggestion_count] if self.outcome is Outcome.SUGGEST else ()
 
 
+@dataclass(frozen=True)
+class _Query:
+    """A query's tokens: weight of each, indexed words they match and with what gain."""
+
+    weights: dict[str, float]
+    gains: dict[str, tuple[str, float]]  # indexed word -> (query token, gain)
+    factors: dict[str, float]  # indexed word -> 1.0, or the typo discount
+    total: float
+
+
 class Matcher:
     """An incrementally updatable index over knowledge entries."""
 
@@ -107,20 +115,36 @@ class Matcher:
         self._entries: dict[str, Entry] = {}
         self._rank: dict[str, int] = {}  # stable tie-break: first time an id was seen
         self._phrasings: dict[str, list[int]] = {}  # entry id -> phrasing ids
-        self._text: dict[int, str] = {}
-        self._tokens: dict[int, frozenset[str]] = {}
-        self._owner: dict[int, str] = {}
-        self._postings: dict[str, set[int]] = {}
+        # Per phrasing id (ids are list positions and never reused):
+        self._text: list[str] = []
+        self._tokens: list[frozenset[str]] = []
+        self._owner: list[str] = []
+        self._norms: list[float | None] = []  # weight of the phrasing; None when stale
+        self._postings: dict[str, list[int]] = {}
+        self._phrasing_count = 0
         self._typical: dict[
             str, dict[str, float]
         ] = {}  # share of an entry's phrasings with a token
         self._extra: dict[str, frozenset[str]] = {}  # answer and tag words not in any phrasing
         self._df: Counter[str] = Counter()  # entries whose phrasings use a token
-        self._norms: dict[int, float] = {}  # phrasing weight, valid until the index changes
+        self._weights: dict[str, float] = {}  # token weight, valid until the index changes
         self._typos = TypoIndex()
-        self._next_id = 0
-        for entry in entries:
-            self.upsert(entry)
+        collecting = gc.isenabled()
+        gc.disable()  # a bulk load makes millions of objects and no cycles
+        try:
+            for entry in entries:
+                self.upsert(entry)
+        finally:
+            if collecting:
+                gc.enable()
+        self.warm()
+
+    def warm(self) -> None:
+        """Compute every phrasing's weight now rather than on first use (after a bulk load)."""
+        weight, norms = self.weight, self._norms
+        for pid, tokens in enumerate(self._tokens):
+            if norms[pid] is None:
+                norms[pid] = sum(map(weight, tokens))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -142,70 +166,86 @@ class Matcher:
             self.remove(entry.id)
         self._rank.setdefault(entry.id, len(self._rank))
         self._entries[entry.id] = entry
-        self._norms.clear()
-        tokenise = self.normaliser.tokens
+        self._changed()
         ids = []
         for text in dict.fromkeys(entry.phrasings):
-            tokens = frozenset(self._terms(text))
+            tokens = frozenset(self._terms(text, memo=False))
             if not tokens:
                 continue
-            pid = self._next_id
-            self._next_id += 1
+            pid = len(self._tokens)
             ids.append(pid)
-            self._text[pid] = text
-            self._tokens[pid] = tokens
-            self._owner[pid] = entry.id
+            self._text.append(text)
+            self._tokens.append(tokens)
+            self._owner.append(entry.id)
+            self._norms.append(None)
             for token in tokens:
-                self._postings.setdefault(token, set()).add(pid)
+                postings = self._postings.get(token)
+                if postings is None:
+                    self._postings[token] = [pid]
+                else:
+                    postings.append(pid)
         self._phrasings[entry.id] = ids
-        counts = Counter(token for pid in ids for token in self._tokens[pid])
-        self._typical[entry.id] = {t: c / len(ids) for t, c in counts.items()}
-        extra = frozenset(tokenise(" ".join((entry.answer, *entry.tags))))
-        self._extra[entry.id] = extra - counts.keys()
-        for token in counts:
+        self._phrasing_count += len(ids)
+        vocabulary = frozenset().union(*(self._tokens[pid] for pid in ids))
+        tags = frozenset(self.normaliser.tokens(" ".join(entry.tags)))
+        self._extra[entry.id] = tags - vocabulary
+        for token in vocabulary:
             self._df[token] += 1
-            self._typos.add(token)
+            if token[0] != STOP_MARK:
+                self._typos.add(token)
 
     def remove(self, entry_id: str) -> None:
         """Drop an entry from the index (no error if it is not there)."""
         if self._entries.pop(entry_id, None) is None:
             return
-        self._norms.clear()
-        for pid in self._phrasings.pop(entry_id):
-            for token in self._tokens.pop(pid):
-                bucket = self._postings[token]
-                bucket.discard(pid)
-                if not bucket:
+        self._changed()
+        ids = self._phrasings.pop(entry_id)
+        self._phrasing_count -= len(ids)
+        for pid in ids:
+            for token in self._tokens[pid]:
+                postings = self._postings[token]
+                postings.remove(pid)
+                if not postings:
                     del self._postings[token]
-            del self._text[pid], self._owner[pid]
-        for token in self._typical.pop(entry_id):
+        self._typical.pop(entry_id, None)
+        for token in frozenset().union(*(self._tokens[pid] for pid in ids)):
             self._df[token] -= 1
             if not self._df[token]:
                 del self._df[token]
-            self._typos.discard(token)
+            if token[0] != STOP_MARK:
+                self._typos.discard(token)
+        for pid in ids:
+            self._tokens[pid] = frozenset()  # ids are never reused; the slot stays empty
         del self._extra[entry_id]
 
-    def _terms(self, text: str) -> list[str]:
-        """Words (stop words marked) and, as evidence of word order, adjacent pairs."""
-        words = self.normaliser.tokens(text, keep_stop=True)
-        if BIGRAM_FACTOR <= 0:
-            return words
-        return words + [f"{a}{PAIR}{b}" for a, b in zip(words, words[1:], strict=False)]
+    def _terms(self, text: str, *, memo: bool = True) -> list[str]:
+        """Content words and stop words (marked), as the index keeps them."""
+        return self.normaliser.tokens(text, keep_stop=True, memo=memo)
 
     def weight(self, token: str) -> float:
         """How much a token counts: rarer across entries is more; stop words count little."""
+        cached = self._weights.get(token)
+        if cached is not None:
+            return cached
         n = len(self._entries)
         df = self._df.get(token, 0) or 1
         idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        if PAIR in token:
-            return idf * BIGRAM_FACTOR
-        return idf * STOP_FACTOR if token[0] == STOP_MARK else idf
+        if token[0] == STOP_MARK:
+            idf *= STOP_FACTOR
+        self._weights[token] = idf
+        return idf
 
     def _norm(self, pid: int) -> float:
-        norm = self._norms.get(pid)
+        norm = self._norms[pid]
         if norm is None:
             norm = self._norms[pid] = sum(map(self.weight, self._tokens[pid]))
         return norm
+
+    def _changed(self) -> None:
+        """Counts changed: cached weights and phrasing norms are stale."""
+        if self._weights:
+            self._weights.clear()
+            self._norms = [None] * len(self._norms)
 
     def _query(self, text: str) -> tuple[dict[str, float], dict[str, tuple[str, float]]]:
         """The weight of each query token, and each indexed token it matches with its gain."""
@@ -220,7 +260,7 @@ class Matcher:
                 weights[token] = self.weight(token)
                 gains[token] = (token, weights[token])
                 continue
-            near = [] if token[0] == STOP_MARK or PAIR in token else self._typos.near(token)
+            near = [] if token[0] == STOP_MARK else self._typos.near(token)
             weights[token] = max(map(self.weight, near), default=self.weight(token))
             for word in near:
                 gain = self.weight(word) * TYPO_DISCOUNT
@@ -231,66 +271,127 @@ class Matcher:
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a text, best first, without deciding anything."""
         weights, gains = self._query(text)
-        content = [t for t in gains if t[0] != STOP_MARK and PAIR not in t]
+        content = [t for t in gains if t[0] != STOP_MARK]
         if not content or not self._entries:
             return []
         total = sum(weights.values())
-        # Gather phrasings from the rarest words first; common words only rescore.
-        content.sort(key=lambda t: len(self._postings[t]))
-        pool: set[int] = set()
-        for token in content:
-            if pool and len(pool) >= CANDIDATE_BUDGET:
-                break
-            pool.update(self._postings[token])
+        factors = {word: gain / self.weight(word) for word, (_, gain) in gains.items()}
+        query = _Query(weights, gains, factors, total)
+        dice_of = self._dice_function(gains, total)
+        scored = self._gather(content, gains, total, dice_of)
+        best: dict[str, float] = {}
+        owner = self._owner
+        for pid, dice in scored.items():
+            entry_id = owner[pid]
+            if dice > best.get(entry_id, -1.0):
+                best[entry_id] = dice
+        rank = self._rank
+        shortlist = heapq.nsmallest(RERANK, best, key=lambda e: (-best[e], rank[e]))
+        results = []
+        for entry_id in shortlist:
+            dices = sorted(
+                ((scored.get(pid) or dice_of(pid), pid) for pid in self._phrasings[entry_id]),
+                reverse=True,
+            )
+            results.append((entry_id, *self._score(entry_id, dices, query)))
+        results.sort(key=lambda r: (-r[1], rank[r[0]]))
+        return [self._candidate(*r) for r in results[:limit]]
+
+    def _dice_function(
+        self, gains: dict[str, tuple[str, float]], total: float
+    ) -> Callable[[int], float]:
         keys = gains.keys()
-        by_entry: dict[str, list[tuple[float, int]]] = {}
-        for pid in pool:
-            shared = sum(gains[t][1] for t in self._tokens[pid] & keys)
-            dice = 2.0 * shared / (total + self._norm(pid))
-            by_entry.setdefault(self._owner[pid], []).append((dice, pid))
-        best = {e: max(scores) for e, scores in by_entry.items()}
-        shortlist = sorted(best, key=lambda e: (-best[e][0], self._rank[e]))[:RERANK]
-        candidates = [
-            self._score(e, sorted(by_entry[e], reverse=True), weights, gains, total)
-            for e in shortlist
-        ]
-        candidates.sort(key=lambda c: (-c.score, self._rank[c.entry_id]))
-        return candidates[:limit]
+        tokens, norm = self._tokens, self._norm
+
+        def dice(pid: int) -> float:
+            shared = sum(gains[t][1] for t in tokens[pid] & keys)
+            return 2.0 * shared / (total + norm(pid))
+
+        return dice
+
+    def _gather(
+        self,
+        content: list[str],
+        gains: dict[str, tuple[str, float]],
+        total: float,
+        dice_of: Callable[[int], float],
+    ) -> dict[int, float]:
+        """Score phrasings reached from the query's words, heaviest word first.
+
+        A phrasing first reached through a word lacks every heavier word, which bounds its
+        Dice; once that bound falls below a share of the best found, lighter (common) words
+        stop bringing in new phrasings. This keeps a query fast on 100,000 entries.
+        """
+        content = sorted(content, key=lambda t: (-gains[t][1], t))
+        rest = sum(gain for _, gain in gains.values())
+        common = max(COMMON_FLOOR, self._phrasing_count * COMMON_SHARE)
+        scored: dict[int, float] = {}
+        best = 0.0
+        for token in content:
+            bound = 2.0 * rest / (total + rest)
+            if scored and (bound < PRUNE_SHARE * best or len(scored) >= CANDIDATE_BUDGET):
+                break
+            postings = self._postings[token]
+            rest -= gains[token][1]
+            if scored and len(postings) > common:
+                continue  # a common word: it still counts for the phrasings already found
+            for pid in postings:
+                if pid not in scored:
+                    dice = scored[pid] = dice_of(pid)
+                    if dice > best:
+                        best = dice
+        return scored
 
     def _score(
         self,
         entry_id: str,
-        scored: list[tuple[float, int]],
-        weights: dict[str, float],
-        gains: dict[str, tuple[str, float]],
-        total: float,
-    ) -> Candidate:
-        """Combine an entry's best phrasing, its near neighbours and how typical the words are."""
-        typical, extra = self._typical[entry_id], self._extra[entry_id]
-        per_token: dict[str, tuple[float, float]] = {}  # query token -> (typical, cover)
-        for word, (token, gain) in gains.items():
-            share = typical.get(word, 0.0)
-            factor = gain / self.weight(word) if gain else 0.0
-            cover = factor if share else (factor * EXTRA_WEIGHT if word in extra else 0.0)
-            old = per_token.get(token, (0.0, 0.0))
-            per_token[token] = (max(old[0], share * factor), max(old[1], cover))
-        typical_score = (
-            sum(weights[t] * s / (s + SATURATION) for t, (s, _) in per_token.items())
-            * (1.0 + SATURATION)
-            / total
-        )
-        cover_score = sum(weights[t] * c for t, (_, c) in per_token.items()) / total
-        top = scored[:TOP_PHRASINGS]
-        best, pid = top[0]
+        dices: list[tuple[float, int]],
+        query: _Query,
+    ) -> tuple[float, dict[str, float]]:
+        """An entry's score from its best phrasing, near neighbours and typical words."""
+        typical, extra = self._typical_of(entry_id), self._extra[entry_id]
+        gains, factors = query.gains, query.factors
+        typ: dict[str, float] = {}  # query token -> how typical of the entry it is
+        cov: dict[str, float] = {}  # query token -> how well the entry covers it
+        for word in gains.keys() & typical.keys():
+            token, factor = gains[word][0], factors[word]
+            typ[token] = max(typ.get(token, 0.0), typical[word] * factor)
+            cov[token] = max(cov.get(token, 0.0), factor)
+        for word in gains.keys() & extra:
+            token = gains[word][0]
+            cov[token] = max(cov.get(token, 0.0), factors[word] * EXTRA_WEIGHT)
+        weights, total = query.weights, query.total
+        typical_score = sum(weights[t] * s / (s + SATURATION) for t, s in typ.items())
+        typical_score *= (1.0 + SATURATION) / total
+        cover_score = sum(weights[t] * c for t, c in cov.items()) / total
+        top = dices[:TOP_PHRASINGS]
+        best = top[0][0]
         near = sum(d for d, _ in top) / TOP_PHRASINGS
         score = W_BEST * best + W_NEAR * near + W_TYPICAL * typical_score + W_COVER * cover_score
-        words = [t for t, (_, c) in per_token.items() if c and t[0] != STOP_MARK]
+        parts = {"best": best, "near": near, "typical": typical_score, "cover": cover_score}
+        parts["pid"] = top[0][1]
+        parts["words"] = [t for t in cov if t[0] != STOP_MARK]  # type: ignore[assignment]
+        return round(score, 4), parts
+
+    def _typical_of(self, entry_id: str) -> dict[str, float]:
+        """Share of the entry's phrasings using each word (memoised until the entry changes)."""
+        typical = self._typical.get(entry_id)
+        if typical is None:
+            ids = self._phrasings[entry_id]
+            counts = Counter(token for pid in ids for token in self._tokens[pid])
+            typical = self._typical[entry_id] = {t: c / len(ids) for t, c in counts.items()}
+        return typical
+
+    def _candidate(self, entry_id: str, score: float, parts: dict[str, float]) -> Candidate:
+        """A scored entry with the readable reason for its score."""
+        text = self._text[int(parts["pid"])]
+        words = ", ".join(parts["words"]) or "nothing"  # type: ignore[arg-type]
         why = (
-            f"best phrasing {self._text[pid]!r} shares {best:.0%} of the weighted words; "
-            f"top {len(top)} phrasings average {near:.0%}; typical words {typical_score:.0%}; "
-            f"covers {cover_score:.0%} ({', '.join(words) or 'nothing'})"
+            f"best phrasing {text!r} shares {parts['best']:.0%} of the weighted words; "
+            f"its top {TOP_PHRASINGS} phrasings average {parts['near']:.0%}; "
+            f"typical words {parts['typical']:.0%}; covers {parts['cover']:.0%} ({words})"
         )
-        return Candidate(entry_id, round(score, 4), self._text[pid], why)
+        return Candidate(entry_id, score, text, why)
 
     def match(self, text: str, *, passive: bool = False) -> MatchResult:
         """Rank entries for a text and decide between answer, suggest and none."""

@@ -10,6 +10,7 @@ content word left ("hi", "help?").
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
@@ -50,6 +51,7 @@ STOP_WORDS = frozenset(
 )
 
 STOP_MARK = "~"
+MAX_MEMO = 50_000  # memoised words and texts; bounded so memory stays flat
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -64,6 +66,8 @@ def stem(word: str) -> str:
 
 def fold(text: str) -> str:
     """NFKC, case folding and accent stripping: the form every comparison starts from."""
+    if text.isascii():  # the common case: nothing to compose, decompose or strip
+        return text.lower().translate(APOSTROPHES)
     text = unicodedata.normalize("NFKC", text).casefold().translate(APOSTROPHES)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -72,8 +76,9 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Folded words of a text, contractions expanded, before synonyms and stop words."""
     text = fold(text)
-    for pattern, replacement in CONTRACTIONS:
-        text = pattern.sub(replacement, text)
+    if "'" in text or "nt" in text:
+        for pattern, replacement in CONTRACTIONS:
+            text = pattern.sub(replacement, text)
     return WORD.findall(text)
 
 
@@ -92,40 +97,60 @@ class Normaliser:
                 if key:
                     self._phrases[key] = target
                     self._longest = max(self._longest, len(key))
+        self._starts = frozenset(key[0] for key in self._phrases)
+        self._words: dict[str, tuple[str, str, bool]] = {}
         self._cache: dict[tuple[str, bool], tuple[str, ...]] = {}
+
+    def _word(self, word: str) -> tuple[str, str, bool]:
+        """A word's stem, its token and whether it is a stop word (memoised)."""
+        info = self._words.get(word)
+        if info is None:
+            stemmed = stem(word)
+            is_stop = word in STOP_WORDS
+            info = (stemmed, sys.intern(STOP_MARK + word) if is_stop else stemmed, is_stop)
+            if len(self._words) < MAX_MEMO:
+                self._words[word] = info
+        return info
+
+    def _phrase(self, raw: list[str], i: int) -> tuple[str, int] | None:
+        """The synonym phrase starting at ``raw[i]``, longest first, and its length."""
+        stems = tuple(self._word(w)[0] for w in raw[i : i + self._longest])
+        for size in range(len(stems), 0, -1):
+            target = self._phrases.get(stems[:size])
+            if target is not None:
+                return target, size
+        return None
 
     def _content(self, raw: list[str], keep_stop: bool) -> list[str]:
         """Stems with synonym phrases replaced; stop words dropped or marked with ``~``."""
-        stems = [stem(word) for word in raw]
         out: list[str] = []
-        i = 0
-        while i < len(raw):
-            for size in range(min(self._longest, len(raw) - i), 0, -1):
-                target = self._phrases.get(tuple(stems[i : i + size]))
-                if target is not None:
-                    out.append(target)
-                    i += size
-                    break
-            else:
-                if raw[i] not in STOP_WORDS:
-                    out.append(stems[i])
-                elif keep_stop:
-                    out.append(STOP_MARK + raw[i])
-                i += 1
+        i, count = 0, len(raw)
+        while i < count:
+            stemmed, token, is_stop = self._word(raw[i])
+            if stemmed in self._starts and (found := self._phrase(raw, i)) is not None:
+                out.append(found[0])
+                i += found[1]
+                continue
+            if keep_stop or not is_stop:
+                out.append(token)
+            i += 1
         return out
 
-    def tokens(self, text: str, *, keep_stop: bool = False) -> list[str]:
+    def tokens(self, text: str, *, keep_stop: bool = False, memo: bool = True) -> list[str]:
         """Normalised content tokens of a text, in order, duplicates kept.
 
         With ``keep_stop`` the stop words stay too, marked with a leading ``~``: they tell
         "how do I say" from "what do I say", but must never count as much as a content word.
+        ``memo=False`` skips the cache of recent texts (for one-off texts such as phrasings).
         """
+        if not memo:
+            return self._content(words(text), keep_stop)
         key = (text, keep_stop)
         cached = self._cache.get(key)
         if cached is not None:
             return list(cached)
         result = tuple(self._content(words(text), keep_stop))
-        if len(self._cache) > 50_000:
+        if len(self._cache) > MAX_MEMO:
             self._cache.clear()
         self._cache[key] = result
         return list(result)
