@@ -35,11 +35,11 @@ TOP_PHRASINGS = 3  # how many of an entry's best phrasings its neighbourhood sco
 # query's words are of the entry, and how much of the query the entry covers at all.
 W_BEST, W_NEAR, W_TYPICAL, W_COVER = 0.35, 0.25, 0.3, 0.1
 MAX_QUERY_TOKENS = 128
-CANDIDATE_BUDGET = 3000  # phrasings gathered before common words stop adding more
-PRUNE_SHARE = 0.5  # see Matcher._gather
+CANDIDATE_BUDGET = 1500  # phrasings gathered before common words stop adding more
 COMMON_FLOOR = 200  # a word in fewer phrasings than this always brings them in
 COMMON_SHARE = 0.03  # ... and so does one in less than this share of all phrasings
-RERANK = 30  # entries fully scored after the first pass
+PRUNE_SHARE = 0.7  # see Matcher._gather
+RERANK = 20  # entries fully scored after the first pass
 
 
 class Outcome(StrEnum):
@@ -58,6 +58,7 @@ class Candidate:
     score: float
     phrasing: str
     why: str
+    coverage: float = 1.0  # share of the question's weight the entry's words account for
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class MatchResult:
     query: str
     candidates: tuple[Candidate, ...]
     explanation: str
-    suggestion_count: int = 0
+    offered: tuple[Candidate, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
@@ -88,7 +89,7 @@ class MatchResult:
     @property
     def suggestions(self) -> tuple[Candidate, ...]:
         """The entries offered as "did you mean", when the outcome is suggest."""
-        return self.candidates[: self.suggestion_count] if self.outcome is Outcome.SUGGEST else ()
+        return self.offered if self.outcome is Outcome.SUGGEST else ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,9 @@ class Matcher:
             if collecting:
                 gc.enable()
         self.warm()
+        # The index lives as long as the process: moving it out of the collector's reach
+        # spares every later collection a walk over millions of objects (50 ms pauses).
+        gc.freeze()
 
     def warm(self) -> None:
         """Compute every phrasing's weight now rather than on first use (after a bulk load)."""
@@ -157,8 +161,8 @@ class Matcher:
         return self._entries.get(entry_id)
 
     def entries(self) -> list[Entry]:
-        """Every indexed entry, in the order they were first added."""
-        return list(self._entries.values())
+        """Every indexed entry, in the order they were first added (edits keep their place)."""
+        return sorted(self._entries.values(), key=lambda entry: self._rank[entry.id])
 
     def upsert(self, entry: Entry) -> None:
         """Add an entry, or replace the one with the same id."""
@@ -278,7 +282,7 @@ class Matcher:
         factors = {word: gain / self.weight(word) for word, (_, gain) in gains.items()}
         query = _Query(weights, gains, factors, total)
         dice_of = self._dice_function(gains, total)
-        scored = self._gather(content, gains, total, dice_of)
+        scored = self._gather(content, gains, total)
         best: dict[str, float] = {}
         owner = self._owner
         for pid, dice in scored.items():
@@ -286,7 +290,9 @@ class Matcher:
             if dice > best.get(entry_id, -1.0):
                 best[entry_id] = dice
         rank = self._rank
-        shortlist = heapq.nsmallest(RERANK, best, key=lambda e: (-best[e], rank[e]))
+        shortlist = [
+            e for _, _, e in heapq.nsmallest(RERANK, [(-d, rank[e], e) for e, d in best.items()])
+        ]
         results = []
         for entry_id in shortlist:
             dices = sorted(
@@ -310,37 +316,53 @@ class Matcher:
         return dice
 
     def _gather(
-        self,
-        content: list[str],
-        gains: dict[str, tuple[str, float]],
-        total: float,
-        dice_of: Callable[[int], float],
+        self, content: list[str], gains: dict[str, tuple[str, float]], total: float
     ) -> dict[int, float]:
-        """Score phrasings reached from the query's words, heaviest word first.
+        """The Dice score of every phrasing reached from the query's words.
 
-        A phrasing first reached through a word lacks every heavier word, which bounds its
-        Dice; once that bound falls below a share of the best found, lighter (common) words
-        stop bringing in new phrasings. This keeps a query fast on 100,000 entries.
+        Rare words, heaviest first, bring in phrasings through their postings. A phrasing
+        first reached through a word lacks every heavier word, which bounds its Dice; once
+        that bound falls below a share of the best found (or a word would overrun the budget),
+        words only add to phrasings already found. Stop words and common words, whose postings
+        are long, only ever add. This keeps a query fast on 100,000 entries.
         """
-        content = sorted(content, key=lambda t: (-gains[t][1], t))
-        rest = sum(gain for _, gain in gains.values())
         common = max(COMMON_FLOOR, self._phrasing_count * COMMON_SHARE)
-        scored: dict[int, float] = {}
-        best = 0.0
-        for token in content:
-            bound = 2.0 * rest / (total + rest)
-            if scored and (bound < PRUNE_SHARE * best or len(scored) >= CANDIDATE_BUDGET):
-                break
+        later = {word: gain for word, (_, gain) in gains.items()}
+        rest = sum(later.values())
+        shared: dict[int, float] = {}
+        top, top_pid = 0.0, -1
+        for token in sorted(content, key=lambda t: (-gains[t][1], t)):
             postings = self._postings[token]
-            rest -= gains[token][1]
-            if scored and len(postings) > common:
-                continue  # a common word: it still counts for the phrasings already found
-            for pid in postings:
-                if pid not in scored:
-                    dice = scored[pid] = dice_of(pid)
-                    if dice > best:
-                        best = dice
-        return scored
+            if shared and len(postings) > common:
+                continue
+            gain = later.pop(token)
+            bound = 2.0 * rest / (total + rest)
+            rest -= gain
+            best = 2.0 * top / (total + self._norm(top_pid)) if shared else 0.0
+            room = not shared or len(shared) + len(postings) <= CANDIDATE_BUDGET
+            if room and bound >= PRUNE_SHARE * best:
+                get = shared.get
+                for pid in postings:
+                    value = shared[pid] = get(pid, 0.0) + gain
+                    if value > top:
+                        top, top_pid = value, pid
+            else:
+                for pid in postings:
+                    if pid in shared:
+                        value = shared[pid] = shared[pid] + gain
+                        if value > top:
+                            top, top_pid = value, pid
+        if later:
+            keys, tokens = later.keys(), self._tokens
+            for pid in shared:
+                found = keys & tokens[pid]
+                if found:
+                    shared[pid] += sum(later[word] for word in found)
+        norms, norm = self._norms, self._norm
+        return {
+            pid: 2.0 * weight / (total + (norms[pid] or norm(pid)))
+            for pid, weight in shared.items()
+        }
 
     def _score(
         self,
@@ -391,7 +413,7 @@ class Matcher:
             f"its top {TOP_PHRASINGS} phrasings average {parts['near']:.0%}; "
             f"typical words {parts['typical']:.0%}; covers {parts['cover']:.0%} ({words})"
         )
-        return Candidate(entry_id, score, text, why)
+        return Candidate(entry_id, score, text, why, round(parts["cover"], 4))
 
     def match(self, text: str, *, passive: bool = False) -> MatchResult:
         """Rank entries for a text and decide between answer, suggest and none."""
@@ -408,13 +430,14 @@ class Matcher:
         if top >= bar and lead >= s.margin:
             why = f"score {top:.2f} reaches {bar:.2f} and leads the runner-up by {lead:.2f}"
             return MatchResult(Outcome.ANSWER, text, candidates, why)
-        if top >= s.suggest_threshold:
-            offered = [c for c in candidates if c.score >= s.suggest_threshold]
-            count = min(len(offered), s.max_suggestions)
+        offered = [c for c in candidates if c.score >= s.suggest_threshold]
+        if offered:
             if top < bar:
                 why = f"score {top:.2f} is below the answer bar {bar:.2f}"
             else:
                 why = f"score {top:.2f} leads the runner-up by only {lead:.2f} (< {s.margin:.2f})"
-            return MatchResult(Outcome.SUGGEST, text, candidates, why, count)
+            return MatchResult(
+                Outcome.SUGGEST, text, candidates, why, tuple(offered[: s.max_suggestions])
+            )
         why = f"best score {top:.2f} is below the suggest bar {s.suggest_threshold:.2f}"
         return MatchResult(Outcome.NONE, text, candidates, why)

@@ -23,6 +23,7 @@ CONTRACTIONS = (
     (re.compile(r"\bwon'?t\b"), "will not"),
     (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
     (re.compile(r"\b(do|does|did|is|are|was|were|has|have|should|could|would)nt\b"), r"\1 not"),
+    (re.compile(r"\b(what|how|where|who|that|there)s\b"), r"\1 is"),
     (re.compile(r"'re\b"), " are"),
     (re.compile(r"'m\b"), " am"),
     (re.compile(r"'ll\b"), " will"),
@@ -70,13 +71,15 @@ def fold(text: str) -> str:
         return text.lower().translate(APOSTROPHES)
     text = unicodedata.normalize("NFKC", text).casefold().translate(APOSTROPHES)
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Every mark (category M*), not only those with a combining class: zalgo generators also
+    # use enclosing marks such as U+0489, whose combining class is 0.
+    return "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
 
 
 def words(text: str) -> list[str]:
     """Folded words of a text, contractions expanded, before synonyms and stop words."""
     text = fold(text)
-    if "'" in text or "nt" in text:
+    if "'" in text or "nt" in text or "s " in text or text.endswith("s"):
         for pattern, replacement in CONTRACTIONS:
             text = pattern.sub(replacement, text)
     return WORD.findall(text)

@@ -32,7 +32,7 @@ def _result(outcome: Outcome) -> MatchResult:
         Candidate("dns-a-record", 0.81, "point my domain", "words"),
         Candidate("dns-propagation", 0.55, "dns slow", "words"),
     )
-    return MatchResult(outcome, "how do I point my domain", candidates, "why", 2)
+    return MatchResult(outcome, "how do I point my domain", candidates, "why", candidates)
 
 
 def test_token_never_appears_in_a_log_line(stream: io.StringIO) -> None:
