@@ -37,7 +37,7 @@ W_BEST, W_NEAR, W_TYPICAL, W_COVER = 0.35, 0.25, 0.3, 0.1
 MAX_QUERY_TOKENS = 128
 CANDIDATE_BUDGET = 1500  # phrasings gathered before common words stop adding more
 COMMON_FLOOR = 200  # a word in fewer phrasings than this always brings them in
-COMMON_SHARE = 0.03  # ... and so does one in less than this share of all phrasings
+COMMON_SHARE = 0.02  # ... and so does one in less than this share of all phrasings
 PRUNE_SHARE = 0.7  # see Matcher._gather
 RERANK = 20  # entries fully scored after the first pass
 
