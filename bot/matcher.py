@@ -39,6 +39,10 @@ CANDIDATE_BUDGET = 1500  # phrasings gathered before common words stop adding mo
 COMMON_FLOOR = 200  # a word in fewer phrasings than this always brings them in
 COMMON_SHARE = 0.02  # ... and so does one in less than this share of all phrasings
 PRUNE_SHARE = 0.7  # see Matcher._gather
+# With more phrasings than KEEP_ABOVE gathered, those sharing less than KEEP_SHARE of the best
+# one's rare-word weight are dropped before stop words are counted: they cannot lead.
+KEEP_ABOVE = 300
+KEEP_SHARE = 0.5
 RERANK = 20  # entries fully scored after the first pass
 
 
@@ -352,6 +356,9 @@ class Matcher:
                         value = shared[pid] = shared[pid] + gain
                         if value > top:
                             top, top_pid = value, pid
+        floor = KEEP_SHARE * top
+        if len(shared) > KEEP_ABOVE:
+            shared = {pid: w for pid, w in shared.items() if w >= floor}
         if later:
             keys, tokens = later.keys(), self._tokens
             for pid in shared:
