@@ -1,48 +1,31 @@
 """The matcher: ranks entries for a question and decides answer, suggest or none.
 
-Every phrasing of an entry (its question and alternates) is indexed as a set of normalised
-tokens. A token weighs its inverse entry frequency, so a word found in few entries ("dkim")
-counts more than one found in many ("server"). A query scores each phrasing by weighted Dice:
-twice the weight both share over the weight of both, so 1.0 is the same words. An entry scores
-its best phrasing, lifted a little by how much of the query its phrasings, answer and tags
-cover together. Misspelt words match known words one edit away, at a discount.
-
-The index is updated entry by entry (``upsert``, ``remove``); weights are read at query time
-from live counts, so an incremental update gives exactly what a rebuild would.
+A query scores each phrasing (see ``bot.index``) by weighted Dice: twice the weight both share
+over the weight of both, so 1.0 is the same words. An entry's score blends its best phrasing,
+the average of its top phrasings, how typical the query's words are of the entry and how much
+of the query the entry (tags included) covers. The outcome is an answer when the top score
+reaches the bar and leads the runner-up by the margin, a "did you mean" when entries are
+plausible but none clearly, and none otherwise (filler such as "hi" is always none).
 """
 
 from __future__ import annotations
 
-import gc
 import heapq
-import math
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.config import MatcherSettings
+from bot.index import PhrasingIndex, Query
 from bot.knowledge import Entry
-from bot.text import STOP_MARK, Normaliser
-from bot.typos import TypoIndex
+from bot.text import STOP_MARK
 
-TYPO_DISCOUNT = 0.8  # a misspelt word is good evidence, not as good as the word itself
-STOP_FACTOR = 0.4  # stop words tell phrasings apart but never outweigh a content word
 EXTRA_WEIGHT = 0.3  # a tag word is weaker evidence than a phrasing word
 SATURATION = 0.15  # share of an entry's phrasings at which a word counts as typical of it
 TOP_PHRASINGS = 3  # how many of an entry's best phrasings its neighbourhood score averages
 # An entry's score: its best phrasing, the average of its top phrasings, how typical the
 # query's words are of the entry, and how much of the query the entry covers at all.
 W_BEST, W_NEAR, W_TYPICAL, W_COVER = 0.35, 0.25, 0.3, 0.1
-MAX_QUERY_TOKENS = 128
-CANDIDATE_BUDGET = 1500  # phrasings gathered before common words stop adding more
-COMMON_FLOOR = 200  # a word in fewer phrasings than this always brings them in
-COMMON_SHARE = 0.02  # ... and so does one in less than this share of all phrasings
-PRUNE_SHARE = 0.7  # see Matcher._gather
-# With more phrasings than KEEP_ABOVE gathered, those sharing less than KEEP_SHARE of the best
-# one's rare-word weight are dropped before stop words are counted: they cannot lead.
-KEEP_ABOVE = 300
-KEEP_SHARE = 0.5
 RERANK = 20  # entries fully scored after the first pass
 
 
@@ -96,18 +79,8 @@ class MatchResult:
         return self.offered if self.outcome is Outcome.SUGGEST else ()
 
 
-@dataclass(frozen=True)
-class _Query:
-    """A query's tokens: weight of each, indexed words they match and with what gain."""
-
-    weights: dict[str, float]
-    gains: dict[str, tuple[str, float]]  # indexed word -> (query token, gain)
-    factors: dict[str, float]  # indexed word -> 1.0, or the typo discount
-    total: float
-
-
-class Matcher:
-    """An incrementally updatable index over knowledge entries."""
+class Matcher(PhrasingIndex):
+    """Ranks entries for a question and decides between answer, suggest and none."""
 
     def __init__(
         self,
@@ -115,166 +88,8 @@ class Matcher:
         synonyms: Mapping[str, tuple[str, ...]] | None = None,
         settings: MatcherSettings | None = None,
     ) -> None:
-        self.normaliser = Normaliser(synonyms)
         self.settings = settings or MatcherSettings()
-        self._entries: dict[str, Entry] = {}
-        self._rank: dict[str, int] = {}  # stable tie-break: first time an id was seen
-        self._phrasings: dict[str, list[int]] = {}  # entry id -> phrasing ids
-        # Per phrasing id (ids are list positions and never reused):
-        self._text: list[str] = []
-        self._tokens: list[frozenset[str]] = []
-        self._owner: list[str] = []
-        self._norms: list[float | None] = []  # weight of the phrasing; None when stale
-        self._postings: dict[str, list[int]] = {}
-        self._phrasing_count = 0
-        self._typical: dict[
-            str, dict[str, float]
-        ] = {}  # share of an entry's phrasings with a token
-        self._extra: dict[str, frozenset[str]] = {}  # answer and tag words not in any phrasing
-        self._df: Counter[str] = Counter()  # entries whose phrasings use a token
-        self._weights: dict[str, float] = {}  # token weight, valid until the index changes
-        self._typos = TypoIndex()
-        collecting = gc.isenabled()
-        gc.disable()  # a bulk load makes millions of objects and no cycles
-        try:
-            for entry in entries:
-                self.upsert(entry)
-        finally:
-            if collecting:
-                gc.enable()
-        self.warm()
-        # The index lives as long as the process: moving it out of the collector's reach
-        # spares every later collection a walk over millions of objects (50 ms pauses).
-        gc.freeze()
-
-    def warm(self) -> None:
-        """Compute every phrasing's weight now rather than on first use (after a bulk load)."""
-        weight, norms = self.weight, self._norms
-        for pid, tokens in enumerate(self._tokens):
-            if norms[pid] is None:
-                norms[pid] = sum(map(weight, tokens))
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self._entries
-
-    def get(self, entry_id: str) -> Entry | None:
-        """The indexed entry with this id, if any."""
-        return self._entries.get(entry_id)
-
-    def entries(self) -> list[Entry]:
-        """Every indexed entry, in the order they were first added (edits keep their place)."""
-        return sorted(self._entries.values(), key=lambda entry: self._rank[entry.id])
-
-    def upsert(self, entry: Entry) -> None:
-        """Add an entry, or replace the one with the same id."""
-        if entry.id in self._entries:
-            self.remove(entry.id)
-        self._rank.setdefault(entry.id, len(self._rank))
-        self._entries[entry.id] = entry
-        self._changed()
-        ids = []
-        for text in dict.fromkeys(entry.phrasings):
-            tokens = frozenset(self._terms(text, memo=False))
-            if not tokens:
-                continue
-            pid = len(self._tokens)
-            ids.append(pid)
-            self._text.append(text)
-            self._tokens.append(tokens)
-            self._owner.append(entry.id)
-            self._norms.append(None)
-            for token in tokens:
-                postings = self._postings.get(token)
-                if postings is None:
-                    self._postings[token] = [pid]
-                else:
-                    postings.append(pid)
-        self._phrasings[entry.id] = ids
-        self._phrasing_count += len(ids)
-        vocabulary = frozenset().union(*(self._tokens[pid] for pid in ids))
-        tags = frozenset(self.normaliser.tokens(" ".join(entry.tags)))
-        self._extra[entry.id] = tags - vocabulary
-        for token in vocabulary:
-            self._df[token] += 1
-            if token[0] != STOP_MARK:
-                self._typos.add(token)
-
-    def remove(self, entry_id: str) -> None:
-        """Drop an entry from the index (no error if it is not there)."""
-        if self._entries.pop(entry_id, None) is None:
-            return
-        self._changed()
-        ids = self._phrasings.pop(entry_id)
-        self._phrasing_count -= len(ids)
-        for pid in ids:
-            for token in self._tokens[pid]:
-                postings = self._postings[token]
-                postings.remove(pid)
-                if not postings:
-                    del self._postings[token]
-        self._typical.pop(entry_id, None)
-        for token in frozenset().union(*(self._tokens[pid] for pid in ids)):
-            self._df[token] -= 1
-            if not self._df[token]:
-                del self._df[token]
-            if token[0] != STOP_MARK:
-                self._typos.discard(token)
-        for pid in ids:
-            self._tokens[pid] = frozenset()  # ids are never reused; the slot stays empty
-        del self._extra[entry_id]
-
-    def _terms(self, text: str, *, memo: bool = True) -> list[str]:
-        """Content words and stop words (marked), as the index keeps them."""
-        return self.normaliser.tokens(text, keep_stop=True, memo=memo)
-
-    def weight(self, token: str) -> float:
-        """How much a token counts: rarer across entries is more; stop words count little."""
-        cached = self._weights.get(token)
-        if cached is not None:
-            return cached
-        n = len(self._entries)
-        df = self._df.get(token, 0) or 1
-        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        if token[0] == STOP_MARK:
-            idf *= STOP_FACTOR
-        self._weights[token] = idf
-        return idf
-
-    def _norm(self, pid: int) -> float:
-        norm = self._norms[pid]
-        if norm is None:
-            norm = self._norms[pid] = sum(map(self.weight, self._tokens[pid]))
-        return norm
-
-    def _changed(self) -> None:
-        """Counts changed: cached weights and phrasing norms are stale."""
-        if self._weights:
-            self._weights.clear()
-            self._norms = [None] * len(self._norms)
-
-    def _query(self, text: str) -> tuple[dict[str, float], dict[str, tuple[str, float]]]:
-        """The weight of each query token, and each indexed token it matches with its gain."""
-        weights: dict[str, float] = {}
-        gains: dict[str, tuple[str, float]] = {}  # indexed token -> (query token, gain)
-        for token in self._terms(text):
-            if token in weights:
-                continue
-            if len(weights) >= MAX_QUERY_TOKENS:
-                break
-            if token in self._df:
-                weights[token] = self.weight(token)
-                gains[token] = (token, weights[token])
-                continue
-            near = [] if token[0] == STOP_MARK else self._typos.near(token)
-            weights[token] = max(map(self.weight, near), default=self.weight(token))
-            for word in near:
-                gain = self.weight(word) * TYPO_DISCOUNT
-                if gain > gains.get(word, ("", 0.0))[1]:
-                    gains[word] = (token, gain)
-        return weights, gains
+        super().__init__(entries, synonyms)
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a text, best first, without deciding anything."""
@@ -284,7 +99,7 @@ class Matcher:
             return []
         total = sum(weights.values())
         factors = {word: gain / self.weight(word) for word, (_, gain) in gains.items()}
-        query = _Query(weights, gains, factors, total)
+        query = Query(weights, gains, factors, total)
         dice_of = self._dice_function(gains, total)
         scored = self._gather(content, gains, total)
         best: dict[str, float] = {}
@@ -307,75 +122,11 @@ class Matcher:
         results.sort(key=lambda r: (-r[1], rank[r[0]]))
         return [self._candidate(*r) for r in results[:limit]]
 
-    def _dice_function(
-        self, gains: dict[str, tuple[str, float]], total: float
-    ) -> Callable[[int], float]:
-        keys = gains.keys()
-        tokens, norm = self._tokens, self._norm
-
-        def dice(pid: int) -> float:
-            shared = sum(gains[t][1] for t in tokens[pid] & keys)
-            return 2.0 * shared / (total + norm(pid))
-
-        return dice
-
-    def _gather(
-        self, content: list[str], gains: dict[str, tuple[str, float]], total: float
-    ) -> dict[int, float]:
-        """The Dice score of every phrasing reached from the query's words.
-
-        Rare words, heaviest first, bring in phrasings through their postings. A phrasing
-        first reached through a word lacks every heavier word, which bounds its Dice; once
-        that bound falls below a share of the best found (or a word would overrun the budget),
-        words only add to phrasings already found. Stop words and common words, whose postings
-        are long, only ever add. This keeps a query fast on 100,000 entries.
-        """
-        common = max(COMMON_FLOOR, self._phrasing_count * COMMON_SHARE)
-        later = {word: gain for word, (_, gain) in gains.items()}
-        rest = sum(later.values())
-        shared: dict[int, float] = {}
-        top, top_pid = 0.0, -1
-        for token in sorted(content, key=lambda t: (-gains[t][1], t)):
-            postings = self._postings[token]
-            if shared and len(postings) > common:
-                continue
-            gain = later.pop(token)
-            bound = 2.0 * rest / (total + rest)
-            rest -= gain
-            best = 2.0 * top / (total + self._norm(top_pid)) if shared else 0.0
-            room = not shared or len(shared) + len(postings) <= CANDIDATE_BUDGET
-            if room and bound >= PRUNE_SHARE * best:
-                get = shared.get
-                for pid in postings:
-                    value = shared[pid] = get(pid, 0.0) + gain
-                    if value > top:
-                        top, top_pid = value, pid
-            else:
-                for pid in postings:
-                    if pid in shared:
-                        value = shared[pid] = shared[pid] + gain
-                        if value > top:
-                            top, top_pid = value, pid
-        floor = KEEP_SHARE * top
-        if len(shared) > KEEP_ABOVE:
-            shared = {pid: w for pid, w in shared.items() if w >= floor}
-        if later:
-            keys, tokens = later.keys(), self._tokens
-            for pid in shared:
-                found = keys & tokens[pid]
-                if found:
-                    shared[pid] += sum(later[word] for word in found)
-        norms, norm = self._norms, self._norm
-        return {
-            pid: 2.0 * weight / (total + (norms[pid] or norm(pid)))
-            for pid, weight in shared.items()
-        }
-
     def _score(
         self,
         entry_id: str,
         dices: list[tuple[float, int]],
-        query: _Query,
+        query: Query,
     ) -> tuple[float, dict[str, float]]:
         """An entry's score from its best phrasing, near neighbours and typical words."""
         typical, extra = self._typical_of(entry_id), self._extra[entry_id]
@@ -401,15 +152,6 @@ class Matcher:
         parts["pid"] = top[0][1]
         parts["words"] = [t for t in cov if t[0] != STOP_MARK]  # type: ignore[assignment]
         return round(score, 4), parts
-
-    def _typical_of(self, entry_id: str) -> dict[str, float]:
-        """Share of the entry's phrasings using each word (memoised until the entry changes)."""
-        typical = self._typical.get(entry_id)
-        if typical is None:
-            ids = self._phrasings[entry_id]
-            counts = Counter(token for pid in ids for token in self._tokens[pid])
-            typical = self._typical[entry_id] = {t: c / len(ids) for t, c in counts.items()}
-        return typical
 
     def _candidate(self, entry_id: str, score: float, parts: dict[str, float]) -> Candidate:
         """A scored entry with the readable reason for its score."""
