@@ -72,7 +72,6 @@ class DiscordSettings:
     user_rate_period_seconds: float = 60.0
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg/"
-    shard_count: int | None = None
     heartbeat_file: Path | None = None
 
 
