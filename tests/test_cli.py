@@ -132,10 +132,7 @@ def test_validate_lists_every_problem_of_a_file(faqbot):
     assert "field 'links[1].url'" in done.stdout and "field 'colour'" in done.stdout
 
 
-def test_validate_reports_colliding_phrasings(faqbot, tmp_path):
-    clash = tmp_path / "clash.yaml"
-    clash.write_text(
-        """entries:
+CLASH = """entries:
   - id: open-port
     question: How do I open a port?
     alternates: [open port, open a port on my server, allow a port]
@@ -146,15 +143,37 @@ def test_validate_reports_colliding_phrasings(faqbot, tmp_path):
     alternates: [port closed, closed port, open port on server]
     answer: Check the cloud firewall too.
     tags: [firewall]
-""",
-        encoding="utf-8",
-    )
+"""
+
+
+def test_validate_reports_colliding_phrasings(faqbot, tmp_path):
+    clash = tmp_path / "clash.yaml"
+    clash.write_text(CLASH, encoding="utf-8")
 
     done = faqbot("validate", str(clash))
 
-    assert done.returncode == 1
+    assert done.returncode == 0
     assert "colliding phrasing(s)" in done.stderr
+    assert "warning:" in done.stdout and "'open port on server'" in done.stdout
+
+
+def test_validate_strict_fails_on_colliding_phrasings(faqbot, tmp_path):
+    clash = tmp_path / "clash.yaml"
+    clash.write_text(CLASH, encoding="utf-8")
+
+    done = faqbot("validate", "--strict", str(clash))
+
+    assert done.returncode == 1
     assert "'open port on server'" in done.stdout
+
+
+def test_exported_knowledge_validates(faqbot, tmp_path):
+    exported = tmp_path / "export.yaml"
+    assert faqbot("export", "-o", str(exported)).returncode == 0
+
+    done = faqbot("validate", "--strict", str(exported))
+
+    assert done.returncode == 0, done.stdout
 
 
 def test_eval_json_prints_exactly_the_metric_keys(faqbot):
