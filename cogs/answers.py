@@ -165,10 +165,10 @@ class Answers(commands.Cog):
                 await target.reply(NOT_YET, mention_author=False)
             return
         if result.outcome is Outcome.SUGGEST:
+            if passive:
+                return  # unasked, a "did you mean" is noise: passive mode answers or stays quiet
             entries = [self.bot.service.get(c.entry_id) for c in result.suggestions]
             key = "suggest:" + ",".join(e.id for e in entries)
-            if passive and self.bot.cooldowns.recent(channel_id, key) is not None:
-                return
             view = suggest_view(asked.event_id, target.author.id, entries)
             sent = await target.reply(
                 embed=suggestions_embed(entries), view=view, mention_author=False

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.client import FaqBot
 from bot.embeds import NOT_YET
+from bot.matcher import Outcome
 from cogs.answers import EMPTY_MENTION, WORDS_PLEASE
 from tests.discord_fixtures import (
     World,
@@ -217,6 +218,15 @@ async def test_passive_channel_stays_quiet_when_nothing_matches(
     await fake_discord.send_message(world.help_desk, world.alice, "why is my cat orange?")
     assert await nothing_sent(fake_discord, before)
     assert len(await faqbot.service.groups()) == 1  # still logged for review
+
+
+async def test_passive_channel_stays_quiet_when_only_suggestions_fit(
+    faqbot: FaqBot, fake_discord: FakeDiscord, world: World
+) -> None:
+    assert faqbot.service.preview("how do I back up my database?").outcome is Outcome.SUGGEST
+    before = len(fake_discord.requests)
+    await fake_discord.send_message(world.help_desk, world.alice, "how do I back up my database?")
+    assert await nothing_sent(fake_discord, before)
 
 
 async def test_forum_answers_the_opening_post_only(
