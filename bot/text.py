@@ -46,7 +46,7 @@ STOP_WORDS = frozenset(
     while who whom why will with would you your yours yourself yourselves also get got im ive
     id u ur pls plz please hi hii hiii hello helo hey heya yo sup thanks thank thx ty help
     anyone someone somebody guys guy bro dude sir mam maam ok okay yes yeah yep hmm hm lol
-    one want need know tell like really actually still even ever much many way let lets
+    one need know tell like really actually still even ever much many way let lets
     us dear kindly sorry question vs versus
     """.split()
 )
