@@ -3,7 +3,7 @@
 A deterministic 10,000-entry knowledge base, a real SQLite file, the real discord.py client and
 the in-repo fake Discord in one process (so the fake's own work is part of every figure).
 
-    python benchmarks/discord_bench.py [--entries 10000] [--messages 1000] [--rate 100]
+    python -m benchmarks.discord_bench [--entries 10000] [--messages 1000] [--rate 100]
 """
 
 from __future__ import annotations
@@ -13,20 +13,16 @@ import asyncio
 import contextlib
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot.client import FaqBot  # noqa: E402
-from bot.config import DiscordSettings, Settings, StorageSettings  # noqa: E402
-from bot.knowledge import Entry, Knowledge  # noqa: E402
-from bot.service import KnowledgeService  # noqa: E402
-from tests.fake_discord import FakeDiscord  # noqa: E402
-from tests.fake_discord.fixtures import running  # noqa: E402
+from bot.client import FaqBot
+from bot.config import DiscordSettings, Settings, StorageSettings
+from bot.knowledge import Entry, Knowledge
+from bot.service import KnowledgeService
+from tests.fake_discord import FakeDiscord
+from tests.fake_discord.fixtures import running
 
 TOPICS = """dns ssl tls nginx apache caddy mysql mariadb postgres redis docker podman kubernetes
 ssh sftp firewall ufw iptables backup snapshot email smtp dkim spf dmarc vps vm container php
