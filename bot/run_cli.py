@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -157,24 +158,31 @@ def _on_signal(stop: asyncio.Event, signum: int) -> None:
     stop.set()
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:
+REJECTED = (
+    f"faqbot: Discord rejected the token in {TOKEN_VARIABLE}: reset it in the developer "
+    "portal (Bot > Reset Token) and export the new one"
+)
+
+
+def _with_token(work: Callable[[str], Coroutine[object, object, int]]) -> int:
+    """Read the token, run ``work(token)``; exit 2 if the token is missing, 1 if rejected."""
+    import discord
+
     try:
         token = read_token()
     except TokenMissing as exc:
         print(f"faqbot: {exc}", file=sys.stderr)
         return 2
     add_secret(token)
-    import discord
-
     try:
-        return asyncio.run(serve(settings, token))
+        return asyncio.run(work(token))
     except discord.LoginFailure:
-        print(
-            f"faqbot: Discord rejected the token in {TOKEN_VARIABLE}: reset it in the developer "
-            "portal (Bot > Reset Token) and export the new one",
-            file=sys.stderr,
-        )
+        print(REJECTED, file=sys.stderr)
         return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    return _with_token(lambda token: serve(settings, token))
 
 
 async def sync_commands(settings: Settings, token: str) -> int:
@@ -188,21 +196,12 @@ async def sync_commands(settings: Settings, token: str) -> int:
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
-    import discord
+    async def sync(token: str) -> int:
+        count = await sync_commands(settings, token)
+        print(f"synced {count} commands globally (Discord may take up to an hour to show them)")
+        return 0
 
-    try:
-        token = read_token()
-    except TokenMissing as exc:
-        print(f"faqbot: {exc}", file=sys.stderr)
-        return 2
-    add_secret(token)
-    try:
-        count = asyncio.run(sync_commands(settings, token))
-    except discord.LoginFailure:
-        print(f"faqbot: Discord rejected the token in {TOKEN_VARIABLE}", file=sys.stderr)
-        return 1
-    print(f"synced {count} commands globally (Discord may take up to an hour to show them)")
-    return 0
+    return _with_token(sync)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
