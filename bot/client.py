@@ -7,7 +7,10 @@ the slash commands to the configured guilds. Global sync is only ``faqbot sync``
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -30,6 +33,36 @@ EXTENSIONS = ("cogs.answers", "cogs.faq", "cogs.review")
 DISCORD_API = "https://discord.com/api/v10"
 DISCORD_GATEWAY = "wss://gateway.discord.gg/"
 NO_MENTIONS = discord.AllowedMentions.none()
+IDENTIFY_PERIOD = 5.0  # Discord: one IDENTIFY per rate-limit bucket every 5 seconds
+
+
+class IdentifyPacer:
+    """Paces IDENTIFYs as Discord allows: shard k is in bucket ``k % max_concurrency``, and each
+    bucket may identify once every ``IDENTIFY_PERIOD`` seconds. discord.py's default waits 5 s
+    before every identify after the first, which makes a 100-shard start take 8 minutes.
+    """
+
+    def __init__(
+        self,
+        max_concurrency: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.max_concurrency = max(1, max_concurrency)
+        self._clock = clock
+        self._sleep = sleep
+        self._last: dict[int, float] = {}  # bucket -> when it last identified
+
+    async def wait(self, shard_id: int | None) -> None:
+        """Return when ``shard_id`` may identify, and count it as identifying now."""
+        bucket = (shard_id or 0) % self.max_concurrency
+        last = self._last.get(bucket)
+        if last is not None:
+            delay = last + IDENTIFY_PERIOD - self._clock()
+            if delay > 0:
+                await self._sleep(delay)
+        self._last[bucket] = self._clock()
 
 
 def apply_endpoints(settings: DiscordSettings) -> None:
@@ -51,8 +84,8 @@ def choose_intents(*, message_content: bool) -> discord.Intents:
     return intents
 
 
-class FaqBot(commands.Bot):
-    """The faqbot Discord client."""
+class FaqBot(commands.AutoShardedBot):
+    """The faqbot Discord client, sharded as Discord recommends (one shard below 2,500 guilds)."""
 
     def __init__(
         self,
@@ -75,6 +108,7 @@ class FaqBot(commands.Bot):
         self.settings = settings
         self.service = service
         self.message_content = message_content
+        self._pacer: IdentifyPacer | None = None
         discord_settings = settings.discord
         self.cooldowns = Cooldowns(discord_settings.cooldown_seconds)
         self.rate_limiter = RateLimiter(
@@ -98,6 +132,13 @@ class FaqBot(commands.Bot):
             await self.load_extension(extension)
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         await self.sync_guilds()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Identify each shard as soon as Discord's ``max_concurrency`` allows."""
+        if self._pacer is None:
+            _, _, limit = await self.http.get_bot_gateway()
+            self._pacer = IdentifyPacer(int(limit.get("max_concurrency", 1)))
+        await self._pacer.wait(shard_id)
 
     async def sync_guilds(self) -> None:
         """Copy the commands to each configured guild and sync them there (instant updates)."""

@@ -3,7 +3,7 @@
 The discord layer is imported inside the handlers, so the rest of the command line (and the
 core) never loads discord.py. Shutdown on SIGTERM or SIGINT:
 
-1. stop reading the gateway, so no new event is dispatched;
+1. stop reading the gateway (every shard), so no new event is dispatched;
 2. wait (up to ``DRAIN_SECONDS``) for the event handlers, slash commands, buttons and modals
    already running, so every member who was answered has their answer recorded;
 3. close the Discord connection, then the store; remove the heartbeat; exit 0.
@@ -88,8 +88,27 @@ async def drain(timeout: float) -> int:  # noqa: ASYNC109 - a deadline, not a ca
 
 
 def _gateway_connected(bot: FaqBot) -> bool:
-    ws = bot.ws
-    return bot.is_ready() and not bot.is_closed() and ws is not None and ws.open
+    """Ready, and every shard's gateway connection is open."""
+    shards = bot.shards.values()
+    return (
+        bot.is_ready()
+        and not bot.is_closed()
+        and bool(shards)
+        and not any(shard.is_closed() for shard in shards)
+    )
+
+
+async def _stop_reading(bot: FaqBot, connection: asyncio.Task[None]) -> None:
+    """No new events: stop the shard supervisor and close every shard's gateway connection.
+
+    Replies to work in flight go over REST, so they still get through while it drains.
+    """
+    connection.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await connection
+    for shard in bot.shards.values():
+        with contextlib.suppress(Exception):
+            await shard.disconnect()
 
 
 async def serve(settings: Settings, token: str) -> int:
@@ -139,9 +158,7 @@ async def _connected(bot: FaqBot, settings: Settings, stop: asyncio.Event) -> in
                 log.error("the gateway connection failed: %s", error, exc_info=error)
             return 1
         log.info("shutting down: no new events; finishing work in flight")
-        connection.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await connection
+        await _stop_reading(bot, connection)
         left = await drain(DRAIN_SECONDS)
         log.info("in-flight work done (%d cancelled); closing the connection", left)
         return 0

@@ -62,6 +62,8 @@ async def _wait_for_heartbeat(path: Path, process: asyncio.subprocess.Process) -
     deadline = time.monotonic() + 20
     while not check_heartbeat(path).healthy:
         if process.returncode is not None or time.monotonic() > deadline:
+            if process.returncode is None:
+                process.kill()  # still running but never healthy: do not wait on it forever
             _, err = await process.communicate()
             raise AssertionError(f"faqbot run never connected:\n{err.decode()[-3000:]}")
         await asyncio.sleep(0.1)

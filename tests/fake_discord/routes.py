@@ -39,10 +39,20 @@ NO_CONTENT: Reply = (204, None)
 class RestHandlers:
     """Route handlers; each takes the recorded call and returns (status, JSON body or None)."""
 
-    def __init__(self, world: World, dispatch: Dispatch, gateway_url: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        world: World,
+        dispatch: Dispatch,
+        gateway_url: Callable[[], str],
+        *,
+        recommended_shards: int = 1,
+        identify_concurrency: int = 1,
+    ) -> None:
         self._world = world
         self._dispatch = dispatch
         self._gateway_url = gateway_url
+        self._recommended_shards = recommended_shards
+        self._identify_concurrency = identify_concurrency
 
     async def get_me(self, call: RecordedRequest) -> Reply:
         """GET /users/@me."""
@@ -58,8 +68,14 @@ class RestHandlers:
 
     async def get_gateway_bot(self, call: RecordedRequest) -> Reply:
         """GET /gateway/bot, as AutoShardedClient asks."""
-        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self._gateway_url(), "shards": 1, "session_start_limit": limit}
+        limit = {
+            "total": 1000,
+            "remaining": 1000,
+            "reset_after": 0,
+            "max_concurrency": self._identify_concurrency,
+        }
+        body = {"url": self._gateway_url(), "shards": self._recommended_shards}
+        return 200, body | {"session_start_limit": limit}
 
     async def no_content(self, call: RecordedRequest) -> Reply:
         """Typing and reactions: Discord answers 204."""

@@ -45,6 +45,8 @@ class FakeDiscord(Events):
         bot_name: str = "FaqBot",
         granted_intents: int = PRIVILEGED_INTENTS,
         enforce_message_content: bool = False,
+        recommended_shards: int = 1,
+        identify_concurrency: int = 1,
     ) -> None:
         ids = Snowflakes()
         bot_user = User(id=ids.next(), username=bot_name, bot=True)
@@ -54,7 +56,13 @@ class FakeDiscord(Events):
         self.gateway = Gateway(
             self.world, GatewayOptions(token, granted_intents, enforce_message_content)
         )
-        handlers = RestHandlers(self.world, self.gateway.dispatch, lambda: self.gateway.url)
+        handlers = RestHandlers(
+            self.world,
+            self.gateway.dispatch,
+            lambda: self.gateway.url,
+            recommended_shards=recommended_shards,
+            identify_concurrency=identify_concurrency,
+        )
         self._rest = RestApi(handlers, self.recorder, token)
         self._runner: web.AppRunner | None = None
         self.api_base = ""
@@ -104,11 +112,20 @@ class FakeDiscord(Events):
         return self.world.bot_user
 
     def add_guild(
-        self, name: str, *, everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS
+        self,
+        name: str,
+        *,
+        everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """Create a guild with @everyone, an owner, and the bot as a member."""
+        """Create a guild with @everyone, an owner, and the bot as a member.
+
+        ``shard=(k, n)`` gives it an id that Discord routes to shard k of n.
+        """
         ids = self.world.ids
         guild_id = ids.next()
+        while shard is not None and (int(guild_id) >> 22) % shard[1] != shard[0]:
+            guild_id = ids.next()
         owner = self._new_user(f"{name}-owner", bot=False)
         guild = Guild(id=guild_id, name=name, owner_id=owner.id)
         guild.roles[guild_id] = Role(guild_id, guild_id, "@everyone", everyone_permissions)
