@@ -368,7 +368,12 @@ def evaluate(baseline: Baseline, kb: list[dict], queries: list[dict]) -> dict:
     }
 
 
-def run(data_dir: Path, datasets: Sequence[str], log: Callable[[str], None]) -> dict:
+def run(
+    data_dir: Path,
+    datasets: Sequence[str],
+    log: Callable[[str], None],
+    baselines: Sequence[Baseline] = BASELINES,
+) -> dict:
     import importlib
 
     # import everything up front so that module import time is not counted as fit time
@@ -382,7 +387,7 @@ def run(data_dir: Path, datasets: Sequence[str], log: Callable[[str], None]) -> 
         n_gold = sum(q["gold"] is not None for q in queries)
         log(f"{name}: {len(kb)} entries, {len(queries)} queries ({n_gold} with gold)")
         results[name] = {}
-        for baseline in BASELINES:
+        for baseline in baselines:
             results[name][baseline.name] = evaluate(baseline, kb, queries)
     return results
 
