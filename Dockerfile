@@ -14,15 +14,15 @@ COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
     && pip install --no-cache-dir -r requirements.txt
 
-# The application itself (its dependencies are already installed).
+# The application itself (its dependencies are already installed). bot/shipped_knowledge links
+# to knowledge/, so the package gets its own copy of the shipped knowledge. Mount your own folder
+# over /app/knowledge to replace it (FAQBOT_KNOWLEDGE__PATHS below points there).
 COPY README.md LICENSE ./
+COPY knowledge ./knowledge
 COPY bot ./bot
 COPY cogs ./cogs
 RUN pip install --no-cache-dir --no-deps . \
     && rm -rf build ./*.egg-info
-
-# The shipped knowledge. Mount your own folder over /app/knowledge to replace it.
-COPY knowledge ./knowledge
 
 # A non-root user that owns only /data, where the database lives.
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \

@@ -21,7 +21,8 @@ import yaml
 from bot.errors import ConfigError
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
-SHIPPED_KNOWLEDGE = PACKAGE_ROOT.parent / "knowledge"
+# A link to the repository's knowledge/ in a clone, a copy of it in an installed wheel.
+SHIPPED_KNOWLEDGE = (PACKAGE_ROOT / "shipped_knowledge").resolve()
 ENV_PREFIX = "FAQBOT_"
 
 

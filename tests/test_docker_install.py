@@ -158,3 +158,16 @@ def test_dockerfile_install_steps_give_a_working_faqbot(tmp_path: Path) -> None:
         timeout=60,
     )
     assert where.stdout.startswith(str(env_dir))
+    # The wheel carries the shipped knowledge: with no knowledge configured, the installed
+    # package (not the image's /app/knowledge) answers the first-run question.
+    bare = {k: v for k, v in environ.items() if k != "FAQBOT_KNOWLEDGE__PATHS"}
+    bare_ask = subprocess.run(
+        [faqbot, "ask", "--json", "VM or container?"],
+        env=bare,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bare_ask.returncode == 0, bare_ask.stderr
+    assert json.loads(bare_ask.stdout)["entry_id"] == "vm-vs-container"
