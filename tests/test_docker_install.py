@@ -133,41 +133,23 @@ def test_dockerfile_install_steps_give_a_working_faqbot(tmp_path: Path) -> None:
     first_pip = next(n for n, step in enumerate(ran) if "pip install" in step)
     assert first_pip < next(n for n, step in enumerate(ran) if step.startswith("COPY bot"))
 
+    def run(*command: str, env: dict[str, str] = environ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+
     faqbot = str(binaries / "faqbot")
-    version = subprocess.run(
-        [faqbot, "--version"], env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    version = run(faqbot, "--version")
     assert version.returncode == 0 and version.stdout.startswith("faqbot "), version.stderr
-    asked = subprocess.run(
-        [faqbot, "ask", "--json", "how do I point my domain at my VPS"],
-        env=environ,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    asked = run(faqbot, "ask", "--json", "how do I point my domain at my VPS")
     assert asked.returncode == 0, asked.stderr
     assert json.loads(asked.stdout)["outcome"] in ("answer", "suggest")
     # The installed package is the copy, not this checkout.
-    where = subprocess.run(
-        [str(binaries / "python"), "-c", "import bot; print(bot.__file__)"],
-        env=environ,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    where = run(str(binaries / "python"), "-c", "import bot; print(bot.__file__)")
     assert where.stdout.startswith(str(env_dir))
     # The wheel carries the shipped knowledge: with no knowledge configured, the installed
     # package (not the image's /app/knowledge) answers the first-run question.
     bare = {k: v for k, v in environ.items() if k != "FAQBOT_KNOWLEDGE__PATHS"}
-    bare_ask = subprocess.run(
-        [faqbot, "ask", "--json", "VM or container?"],
-        env=bare,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bare_ask = run(faqbot, "ask", "--json", "VM or container?", env=bare)
     assert bare_ask.returncode == 0, bare_ask.stderr
     assert json.loads(bare_ask.stdout)["entry_id"] == "vm-vs-container"
