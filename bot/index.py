@@ -66,9 +66,9 @@ class PhrasingIndex:
         # Share of an entry's phrasings using each token (memoised per entry).
         self._typical: dict[str, dict[str, float]] = {}
         self._extra: dict[str, frozenset[str]] = {}  # tag words not in any phrasing
-        self._df: Counter[str] = Counter()  # entries whose phrasings use a token
+        self._df: dict[str, int] = {}  # entries whose phrasings use a token
         self._weights: dict[str, float] = {}  # token weight, valid until the index changes
-        self._typos = TypoIndex()
+        self._typos = TypoIndex(self._df)
         collecting = gc.isenabled()
         gc.disable()  # a bulk load makes millions of objects and no cycles
         try:
@@ -84,7 +84,9 @@ class PhrasingIndex:
 
     def warm(self) -> None:
         """Compute every phrasing's weight now rather than on first use (after a bulk load)."""
-        weight, norms = self.weight, self._norms
+        for token in self._df:
+            self.weight(token)  # fills the cache, so the sums below are plain lookups
+        weight, norms = self._weights.__getitem__, self._norms
         for pid, tokens in enumerate(self._tokens):
             if norms[pid] is None:
                 norms[pid] = sum(map(weight, tokens))
@@ -111,6 +113,7 @@ class PhrasingIndex:
         self._entries[entry.id] = entry
         self._changed()
         ids = []
+        all_postings = self._postings
         for text in dict.fromkeys(entry.phrasings):
             tokens = frozenset(self._terms(text, memo=False))
             if not tokens:
@@ -122,19 +125,20 @@ class PhrasingIndex:
             self._owner.append(entry.id)
             self._norms.append(None)
             for token in tokens:
-                postings = self._postings.get(token)
-                if postings is None:
-                    self._postings[token] = [pid]
-                else:
-                    postings.append(pid)
+                try:
+                    all_postings[token].append(pid)
+                except KeyError:
+                    all_postings[token] = [pid]
         self._phrasings[entry.id] = ids
         self._phrasing_count += len(ids)
         vocabulary = frozenset().union(*(self._tokens[pid] for pid in ids))
         tags = frozenset(self.normaliser.tokens(" ".join(entry.tags)))
         self._extra[entry.id] = tags - vocabulary
+        df = self._df
         for token in vocabulary:
-            self._df[token] += 1
-            if token[0] != STOP_MARK:
+            count = df.get(token, 0) + 1
+            df[token] = count
+            if count == 1 and token[0] != STOP_MARK:
                 self._typos.add(token)
 
     def remove(self, entry_id: str) -> None:
@@ -151,12 +155,15 @@ class PhrasingIndex:
                 if not postings:
                     del self._postings[token]
         self._typical.pop(entry_id, None)
+        df = self._df
         for token in frozenset().union(*(self._tokens[pid] for pid in ids)):
-            self._df[token] -= 1
-            if not self._df[token]:
-                del self._df[token]
-            if token[0] != STOP_MARK:
-                self._typos.discard(token)
+            count = df[token] - 1
+            if count:
+                df[token] = count
+            else:
+                del df[token]
+                if token[0] != STOP_MARK:
+                    self._typos.discard(token)
         for pid in ids:
             self._tokens[pid] = frozenset()  # ids are never reused; the slot stays empty
         del self._extra[entry_id]

@@ -14,6 +14,7 @@ import sys
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
+from operator import itemgetter
 
 import snowballstemmer
 
@@ -52,6 +53,7 @@ STOP_WORDS = frozenset(
 )
 
 STOP_MARK = "~"
+_STEM, _TOKEN = itemgetter(0), itemgetter(1)  # fields of a memoised word (see Normaliser._word)
 MAX_MEMO = 50_000  # memoised words and texts; bounded so memory stays flat
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -68,7 +70,8 @@ def stem(word: str) -> str:
 def fold(text: str) -> str:
     """NFKC, case folding and accent stripping: the form every comparison starts from."""
     if text.isascii():  # the common case: nothing to compose, decompose or strip
-        return text.lower().translate(APOSTROPHES)
+        text = text.lower()
+        return text.replace("`", "'") if "`" in text else text  # the one ASCII apostrophe
     text = unicodedata.normalize("NFKC", text).casefold().translate(APOSTROPHES)
     decomposed = unicodedata.normalize("NFKD", text)
     # Every mark (category M*), not only those with a combining class: zalgo generators also
@@ -126,11 +129,19 @@ class Normaliser:
 
     def _content(self, raw: list[str], keep_stop: bool) -> list[str]:
         """Stems with synonym phrases replaced; stop words dropped or marked with ``~``."""
+        infos = list(map(self._words.get, raw))  # C-speed lookups: this runs per phrasing
+        if None in infos:
+            infos = [info or self._word(w) for info, w in zip(infos, raw, strict=True)]
+        starts = self._starts
+        if not starts or starts.isdisjoint(map(_STEM, infos)):  # no synonym phrase here
+            if keep_stop:
+                return list(map(_TOKEN, infos))
+            return [info[1] for info in infos if not info[2]]
         out: list[str] = []
         i, count = 0, len(raw)
         while i < count:
-            stemmed, token, is_stop = self._word(raw[i])
-            if stemmed in self._starts and (found := self._phrase(raw, i)) is not None:
+            stemmed, token, is_stop = infos[i]
+            if stemmed in starts and (found := self._phrase(raw, i)) is not None:
                 out.append(found[0])
                 i += found[1]
                 continue

@@ -8,7 +8,7 @@ letters counts as one edit).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 
 from rapidfuzz.distance import OSA
 
@@ -20,34 +20,36 @@ def _deletions(word: str) -> set[str]:
 
 
 class TypoIndex:
-    """The known words, with counts so words can be added and removed as entries change."""
+    """Known words under their one-letter deletions.
 
-    def __init__(self) -> None:
-        self._counts: Counter[str] = Counter()
+    ``uses`` is the caller's live count of each word (the index's entry counts): it decides which
+    of several candidates comes first. The caller adds a word when it first appears and discards
+    it when it is gone, so a bulk load touches each word once, not once per entry using it.
+    """
+
+    def __init__(self, uses: Mapping[str, int]) -> None:
+        self._uses = uses
         self._keys: dict[str, set[str]] = {}
 
     def add(self, word: str) -> None:
-        """Count one more use of ``word``."""
-        self._counts[word] += 1
-        if self._counts[word] == 1 and len(word) >= MIN_LENGTH and word.isalpha():
+        """Make a newly used ``word`` findable."""
+        if len(word) >= MIN_LENGTH and word.isalpha():
+            keys = self._keys
             for key in _deletions(word):
-                self._keys.setdefault(key, set()).add(word)
+                bucket = keys.get(key)
+                if bucket is None:
+                    keys[key] = {word}
+                else:
+                    bucket.add(word)
 
     def discard(self, word: str) -> None:
-        """Count one use fewer; forget the word when it is no longer used."""
-        if self._counts[word] <= 1:
-            self._counts.pop(word, None)
-            for key in _deletions(word):
-                bucket = self._keys.get(key)
-                if bucket is not None:
-                    bucket.discard(word)
-                    if not bucket:
-                        del self._keys[key]
-        else:
-            self._counts[word] -= 1
-
-    def __contains__(self, word: object) -> bool:
-        return word in self._counts
+        """Forget a word that nothing uses any more."""
+        for key in _deletions(word):
+            bucket = self._keys.get(key)
+            if bucket is not None:
+                bucket.discard(word)
+                if not bucket:
+                    del self._keys[key]
 
     def near(self, word: str, limit: int = 3) -> list[str]:
         """Known words one edit from ``word`` (most used first), or none if it is too short."""
@@ -58,5 +60,5 @@ class TypoIndex:
             found.update(self._keys.get(key, ()))
         found.discard(word)
         close = [w for w in found if OSA.distance(word, w, score_cutoff=1) <= 1]
-        close.sort(key=lambda w: (-self._counts[w], w))
+        close.sort(key=lambda w: (-self._uses.get(w, 0), w))
         return close[:limit]
