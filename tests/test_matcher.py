@@ -25,6 +25,10 @@ def shipped() -> Matcher:
 # Questions written the way members ask, none copied from a phrasing.
 ANSWERS = [
     ("VM or container?", "vm-vs-container"),
+    ("database connection error wordpress", "wordpress-database-connection-error"),
+    ("how do i connect to my server", "connect-to-server-ssh"),
+    ("move site to new server", "migrate-website-new-host"),
+    ("mysql too many connections", "too-many-connections"),
     ("site down 502", "error-502-bad-gateway"),
     ("my site says 502 bad gateway", "error-502-bad-gateway"),
     ("ssl not working on www", "ssl-not-working-on-www"),
