@@ -1,9 +1,15 @@
 """Opening the SQLite file safely, and the transaction discipline every store method follows.
 
 A file that is not SQLite, is corrupt, belongs to another program or was written by a newer
-faqbot is refused before anything is written to it. Writes run as ``BEGIN IMMEDIATE`` ... ``COMMIT``
-under an asyncio lock (one connection is shared by every task), so a method that returned has
-committed, and a killed process loses nothing that was acknowledged.
+faqbot is refused before anything is written to it.
+
+One connection is shared by every task, under an asyncio lock. A write runs in its own savepoint
+inside a ``BEGIN IMMEDIATE`` transaction and returns only once that transaction is committed, so
+a method that returned has committed, and a killed process loses nothing that was acknowledged.
+Writes that queue up while another holds the connection join its transaction, and the last of
+them commits for all (group commit): a burst costs one fsync, not one per write. A write that
+raises rolls back only its own savepoint. A read first commits any open transaction, so no read
+sees a write that is not yet durable.
 """
 
 from __future__ import annotations
@@ -71,6 +77,10 @@ class Database:
         self.clock = clock
         self._lock = asyncio.Lock()
         self._salt = b""
+        self._writers_waiting = 0  # writes queued for the lock: the open transaction waits
+        self._batch: asyncio.Future[None] | None = None  # the open transaction's outcome
+        self.commits = 0  # transactions committed (each one fsync), for the benchmarks
+        self._flushes: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(
@@ -116,6 +126,7 @@ class Database:
     async def close(self) -> None:
         """Close the connection; every acknowledged write is already on disk."""
         async with self._lock:
+            await self._commit_batch()
             await self._db.close()
 
     async def __aenter__(self) -> Self:
@@ -153,27 +164,104 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+        """A write: kept if the block ends, rolled back if it raises; returns once committed."""
+        batch, joined = await self._begin_write()
+        try:
+            yield self._db
+        except BaseException:
+            await self._end_write(kept=False, joined=joined)
+            raise
+        await self._end_write(kept=True, joined=joined)
+        await asyncio.shield(batch)  # a cancelled caller must not cancel the others' outcome
+
+    async def _begin_write(self) -> tuple[asyncio.Future[None], bool]:
+        """Take the connection and open the transaction, or join the open one in a savepoint.
+
+        The writer that opens a transaction needs no savepoint: nobody joins before it is done,
+        so if it fails the whole transaction goes (and a lone writer pays no extra statements).
+        """
+        self._writers_waiting += 1
+        try:
+            await self._lock.acquire()
+        except BaseException:  # cancelled while queued: whoever left the transaction open
+            self._writers_waiting -= 1  # for it may have counted on it to commit
+            if self._batch is not None and not self._writers_waiting:
+                flush = asyncio.get_running_loop().create_task(self._flush())
+                self._flushes.add(flush)
+                flush.add_done_callback(self._flushes.discard)
+            raise
+        self._writers_waiting -= 1
+        try:
+            if self._batch is None:
+                try:
+                    await self._db.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
+                self._batch = asyncio.get_running_loop().create_future()
+                return self._batch, False
+            await self._db.execute("SAVEPOINT write")
+            return self._batch, True
+        except BaseException:
+            await self._commit_unless_writers_wait()
+            self._lock.release()
+            raise
+
+    async def _end_write(self, *, kept: bool, joined: bool) -> None:
+        """Keep or undo this write; commit unless another write is queued to join; let go."""
+        try:
+            if kept and joined:
+                await self._db.execute("RELEASE write")
+            elif not kept and joined and self._db.in_transaction:
+                await self._db.execute("ROLLBACK TO write")
+                await self._db.execute("RELEASE write")
+            elif not kept:  # the opener failed, or SQLite rolled everything back (disk full)
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                self._settle(StoreError(f"{self.path}: the write failed and was rolled back"))
+        finally:
+            try:
+                await self._commit_unless_writers_wait()
+            finally:
+                self._lock.release()
+
+    async def _flush(self) -> None:
         async with self._lock:
-            try:
-                await self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
-            try:
-                yield self._db
-            except BaseException:
+            await self._commit_batch()
+
+    async def _commit_unless_writers_wait(self) -> None:
+        if not self._writers_waiting:
+            await self._commit_batch()
+
+    async def _commit_batch(self) -> None:
+        """Commit the open transaction, if any, and tell every write in it how it went."""
+        if self._batch is None:
+            return
+        try:
+            await self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
                 await self._db.execute("ROLLBACK")
-                raise
-            try:
-                await self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                await self._db.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: the write failed: {exc}") from exc
+            self._settle(StoreError(f"{self.path}: the write failed: {exc}"))
+        else:
+            self.commits += 1
+            self._settle(None)
+
+    def _settle(self, error: StoreError | None) -> None:
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        if error is None:
+            batch.set_result(None)
+        else:
+            batch.set_exception(error)
+            batch.exception()  # writes that already failed never await it: no "never retrieved"
 
     @contextlib.asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Serialised read access, so no read sees another task's uncommitted write."""
+        """Serialised read access; an open transaction is committed first (reads see only
+        durable writes)."""
         async with self._lock:
+            await self._commit_batch()
             yield self._db
 
 

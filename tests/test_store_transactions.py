@@ -1,0 +1,108 @@
+"""Group commit: concurrent writes share transactions, each acknowledged only once committed.
+
+"Committed" is checked from a second, plain sqlite3 connection: another connection sees only
+what was committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Store
+
+BURST = 20
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    async with await Store.open(tmp_path / "faq.sqlite3") as opened:
+        yield opened
+
+
+def committed_events(path: Path) -> int:
+    with sqlite3.connect(path) as other:
+        return other.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+def committed_meta(path: Path, key: str) -> list[str]:
+    with sqlite3.connect(path) as other:
+        rows = other.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
+    return [value for (value,) in rows]
+
+
+async def answer(store: Store, n: int) -> int:
+    event_id, _ = await store.record_event("answer", f"question {n}", entry_id="vps")
+    return event_id
+
+
+async def test_a_burst_of_writes_shares_commits_and_each_is_committed_when_acknowledged(
+    store: Store,
+) -> None:
+    before = store.commits
+    ids = await asyncio.gather(*(answer(store, n) for n in range(BURST)))
+
+    assert len(set(ids)) == BURST
+    assert committed_events(store.path) == BURST
+    assert 1 <= store.commits - before < BURST
+
+
+async def test_a_write_that_raises_rolls_back_only_itself(store: Store) -> None:
+    async def failing() -> None:
+        async with store._write() as db:
+            await db.execute("INSERT INTO meta (key, value) VALUES ('half-done', 'x')")
+            raise RuntimeError("the write changed its mind")
+
+    # First it joins a transaction another write opened; then it opens one itself.
+    joined = await asyncio.gather(
+        answer(store, 1), failing(), answer(store, 2), return_exceptions=True
+    )
+    opened = await asyncio.gather(
+        failing(), answer(store, 3), answer(store, 4), return_exceptions=True
+    )
+
+    assert isinstance(joined[1], RuntimeError) and isinstance(opened[0], RuntimeError)
+    assert all(isinstance(r, int) for r in (*joined[::2], *opened[1:]))
+    assert committed_events(store.path) == 4
+    assert committed_meta(store.path, "half-done") == []
+
+
+async def test_a_read_queued_between_writes_commits_the_first_before_reading(
+    store: Store,
+) -> None:
+    first = asyncio.create_task(answer(store, 1))
+    read = asyncio.create_task(store.event(1))
+    second = asyncio.create_task(answer(store, 2))
+    before = store.commits
+
+    event = await read
+    assert event.text == "question 1"
+    assert committed_events(store.path) >= 1  # what the read saw is already durable
+    await asyncio.gather(first, second)
+    assert store.commits - before == 2  # the read committed the first; the second its own
+
+
+async def test_a_writer_cancelled_in_the_queue_strands_no_one(store: Store) -> None:
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        async with store._write() as db:
+            holding.set()
+            await db.execute("INSERT INTO meta (key, value) VALUES ('slow', 'done')")
+            await release.wait()
+
+    holder = asyncio.create_task(slow())
+    await holding.wait()
+    queued = asyncio.create_task(answer(store, 1))
+    await asyncio.sleep(0.01)
+    queued.cancel()
+    release.set()
+
+    await asyncio.wait_for(holder, timeout=5)
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    assert committed_meta(store.path, "slow") == ["done"]
+    assert await answer(store, 2) > 0  # the connection is free for the next write
