@@ -36,6 +36,12 @@ ANSWERS = [
     ("cloudflare says web server is down 521", "cloudflare-52x-errors"),
     ("hosting company suspended my server abuse complaint", "vps-suspended-abuse"),
     ("what does 99.99% uptime mean", "uptime-sla"),
+    (
+        "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)",
+        "port-already-in-use",
+    ),
+    ("E: Could not get lock /var/lib/dpkg/lock-frontend", "apt-lock"),
+    ("Job for nginx.service failed because the control process exited", "service-failed-to-start"),
     ("site down 502", "error-502-bad-gateway"),
     ("my site says 502 bad gateway", "error-502-bad-gateway"),
     ("ssl not working on www", "ssl-not-working-on-www"),
