@@ -36,6 +36,8 @@ ANSWERS = [
     ("cloudflare says web server is down 521", "cloudflare-52x-errors"),
     ("hosting company suspended my server abuse complaint", "vps-suspended-abuse"),
     ("what does 99.99% uptime mean", "uptime-sla"),
+    ("nginx rate limiting", "nginx-rate-limiting"),  # not Let's Encrypt's rate limits
+    ("google says my site is dangerous", "site-flagged-dangerous"),
     (
         "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)",
         "port-already-in-use",
