@@ -187,9 +187,14 @@ def entry_from_data(
     )
 
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): parsing the shipped
+# knowledge drops from ~0.2 s to ~16 ms. It builds the same plain types as yaml.safe_load.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
