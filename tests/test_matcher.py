@@ -38,6 +38,8 @@ ANSWERS = [
     ("what does 99.99% uptime mean", "uptime-sla"),
     ("nginx rate limiting", "nginx-rate-limiting"),  # not Let's Encrypt's rate limits
     ("google says my site is dangerous", "site-flagged-dangerous"),
+    ("gmail rejected my mail 550 5.7.26", "email-bounce-codes"),
+    ("https on my server ip without domain", "certificate-for-ip-address"),
     (
         "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)",
         "port-already-in-use",
