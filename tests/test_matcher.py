@@ -40,6 +40,9 @@ ANSWERS = [
     ("google says my site is dangerous", "site-flagged-dangerous"),
     ("gmail rejected my mail 550 5.7.26", "email-bounce-codes"),
     ("https on my server ip without domain", "certificate-for-ip-address"),
+    ("my website is not loading what should i check", "site-down-triage"),
+    ("what is php-fpm", "what-is-php-fpm"),  # not the pm.max_children entry
+    ("is k8s worth it for a small site", "do-i-need-kubernetes"),
     (
         "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)",
         "port-already-in-use",
@@ -108,7 +111,7 @@ NOTHING = [
     "best pizza in town",
     "who won the football game",
     "can you recommend a good laptop",
-    "what is kubernetes",
+    "how do i bake sourdough bread",
 ]
 
 
