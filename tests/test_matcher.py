@@ -43,6 +43,9 @@ ANSWERS = [
     ("my website is not loading what should i check", "site-down-triage"),
     ("what is php-fpm", "what-is-php-fpm"),  # not the pm.max_children entry
     ("is k8s worth it for a small site", "do-i-need-kubernetes"),
+    ("whats the difference between a domain name and web hosting", "what-is-web-hosting"),
+    ("windows or ubuntu for my server", "linux-or-windows-server"),
+    ("should i use ftp or sftp", "ftp-vs-sftp"),
     (
         "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)",
         "port-already-in-use",
