@@ -4,10 +4,12 @@ deterministic ties, and incremental updates that equal a rebuild."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
 from bot.config import SHIPPED_KNOWLEDGE, MatcherSettings
+from bot.evaluation import load_queries
 from bot.knowledge import Entry, Knowledge, load_knowledge
 from bot.matcher import Matcher, MatchResult, Outcome
 
@@ -455,3 +457,18 @@ def test_every_candidate_carries_a_reason(shipped):
     assert result.candidates
     for candidate in result.candidates:
         assert candidate.why and repr(candidate.phrasing) in candidate.why
+
+
+# --- (f) the development questions for the shipped knowledge -----------------------------------
+
+SHIPPED_DEV = Path(__file__).parent.parent / "benchmarks" / "data" / "shipped-dev" / "queries.jsonl"
+
+
+def test_shipped_dev_questions_never_get_a_wrong_answer(shipped: Matcher) -> None:
+    """A new entry must not take questions that belong to another (or to none)."""
+    wrong = []
+    for item in load_queries(SHIPPED_DEV):
+        result = shipped.match(item.query)
+        if result.outcome is Outcome.ANSWER and result.entry_id != item.gold:
+            wrong.append((item.query, item.gold, result.entry_id, result.score))
+    assert wrong == []
