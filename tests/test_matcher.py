@@ -425,6 +425,22 @@ def test_misspelt_word_still_matches_without_synonyms(query, entry_id):
     assert result.entry_id == entry_id, result.explanation
 
 
+def test_only_guessed_spellings_never_make_a_did_you_mean():
+    matcher = Matcher(TINY)  # like "what is love" -> "move" on the shipped knowledge
+    assert matcher.rank("what is dumb"), "'dumb' is one edit from 'dump': the typo index finds it"
+
+    result = matcher.match("what is dumb")
+
+    assert result.outcome is Outcome.NONE
+    assert "guessed spellings" in result.explanation
+
+
+def test_a_word_typed_right_beside_a_typo_still_gets_suggestions():
+    result = Matcher(TINY).match("firewall dumb")
+
+    assert result.outcome is not Outcome.NONE, result.explanation
+
+
 def test_misspelt_word_matches_an_entry_added_later():
     matcher = Matcher(BASE)
 
