@@ -48,7 +48,7 @@ STOP_WORDS = frozenset(
     id u ur pls plz please hi hii hiii hello helo hey heya yo sup thanks thank thx ty help
     anyone someone somebody guys guy bro dude sir mam maam ok okay yes yeah yep hmm hm lol
     one need know tell like really actually still even ever much many way let lets
-    us dear kindly sorry question vs versus
+    us dear kindly sorry question vs versus make
     """.split()
 )
 

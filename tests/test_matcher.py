@@ -117,6 +117,7 @@ NOTHING = [
     "who won the football game",
     "can you recommend a good laptop",
     "how do i bake sourdough bread",
+    "how to make pasta",  # "make" alone used to pull in "how to make a subdomain"
 ]
 
 
