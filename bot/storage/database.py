@@ -25,12 +25,12 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiosqlite
 
 from bot.config import StorageSettings
-from bot.errors import SchemaTooNewError, StoreError
+from bot.errors import NotFoundError, SchemaTooNewError, StoreError
 from bot.storage.migrations import LATEST, migrate, schema_version
 
 log = logging.getLogger(__name__)
@@ -255,6 +255,14 @@ class Database:
         else:
             batch.set_exception(error)
             batch.exception()  # writes that already failed never await it: no "never retrieved"
+
+    async def _read_one(self, sql: str, params: tuple[object, ...], missing: str) -> Any:
+        """The one row a read by id returns; NotFoundError(``missing``) if there is none."""
+        async with self._read() as db, db.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFoundError(missing)
+        return row
 
     @contextlib.asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:

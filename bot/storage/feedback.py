@@ -97,14 +97,8 @@ class FeedbackStore(UnansweredStore):
 
     async def event(self, event_id: int) -> AnswerEvent:
         """One answer event; NotFoundError if there is none."""
-        async with (
-            self._read() as db,
-            db.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)) as cursor,
-        ):
-            row = await cursor.fetchone()
-        if row is None:
-            raise NotFoundError(f"there is no answer #{event_id}")
-        return _event(row)
+        sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?"
+        return _event(await self._read_one(sql, (event_id,), f"there is no answer #{event_id}"))
 
     async def log_event_question(
         self, event_id: int, tokens: Sequence[str], kind: QuestionKind

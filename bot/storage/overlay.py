@@ -144,14 +144,8 @@ class OverlayStore(UnansweredStore):
 
     async def audit_record(self, action_id: int) -> AuditRecord:
         """One row of the audit log; NotFoundError if there is none."""
-        async with (
-            self._read() as db,
-            db.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE id = ?", (action_id,)) as cursor,
-        ):
-            row = await cursor.fetchone()
-        if row is None:
-            raise NotFoundError(f"there is no action #{action_id}")
-        return _audit(row)
+        sql = f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE id = ?"
+        return _audit(await self._read_one(sql, (action_id,), f"there is no action #{action_id}"))
 
     async def audit_log(self, *, target: str | None = None, limit: int = 50) -> list[AuditRecord]:
         """The most recent audit rows (of one target if given), newest first."""
