@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.client import FaqBot
-from bot.config import DiscordSettings, Settings, StorageSettings
-from bot.knowledge import Entry, Knowledge
-from bot.service import KnowledgeService
+from bot.base.config import DiscordSettings, Settings, StorageSettings
+from bot.core.knowledge import Entry, Knowledge
+from bot.core.service import KnowledgeService
+from bot.discord.client import FaqBot
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.fixtures import running
 

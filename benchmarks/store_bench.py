@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.core.text import Normaliser
 from bot.storage import Store
 from bot.storage.database import timestamp, utc_now
 from bot.storage.grouping import GroupIndex
-from bot.text import Normaliser
 
 HOSTING = (
     "nginx apache caddy vps vm container docker dns domain ssl certificate cpanel plesk email "

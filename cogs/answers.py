@@ -9,16 +9,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import is_moderator
-from bot.client import FaqBot
-from bot.embeds import NOT_YET, answer_embed, suggestions_embed
-from bot.etiquette import Trigger, has_words, looks_like_question, strip_mentions
-from bot.logs import log_outcome
-from bot.matcher import Outcome
-from bot.service import Asked
+from bot.core.etiquette import Trigger, has_words, looks_like_question, strip_mentions
+from bot.core.logs import log_outcome
+from bot.core.matcher import Outcome
+from bot.core.service import Asked
+from bot.discord.checks import is_moderator
+from bot.discord.client import FaqBot
+from bot.discord.embeds import NOT_YET, answer_embed, suggestions_embed
+from bot.discord.tree import NO_MENTIONS
+from bot.discord.views import answer_view, suggest_view
 from bot.storage import Origin
-from bot.tree import NO_MENTIONS
-from bot.views import answer_view, suggest_view
 
 log = logging.getLogger(__name__)
 

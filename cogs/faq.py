@@ -10,14 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import ensure_moderator, interaction_is_moderator
-from bot.client import FaqBot
-from bot.embeds import candidates_embed, entry_embed, entry_list_embed, stats_embed
-from bot.errors import KnowledgeError, NotFoundError, UserError
-from bot.knowledge import Entry
-from bot.modals import EntryModal
-from bot.tree import NO_MENTIONS
-from bot.views import actor_of
+from bot.base.errors import KnowledgeError, NotFoundError, UserError
+from bot.core.knowledge import Entry
+from bot.discord.checks import ensure_moderator, interaction_is_moderator
+from bot.discord.client import FaqBot
+from bot.discord.embeds import candidates_embed, entry_embed, entry_list_embed, stats_embed
+from bot.discord.modals import EntryModal
+from bot.discord.tree import NO_MENTIONS
+from bot.discord.views import actor_of
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import ensure_moderator, interaction_is_moderator
-from bot.client import FaqBot
-from bot.embeds import group_embed, groups_embed, quote
-from bot.modals import EntryModal
-from bot.tree import NO_MENTIONS
-from bot.views import actor_of, attach_view
+from bot.discord.checks import ensure_moderator, interaction_is_moderator
+from bot.discord.client import FaqBot
+from bot.discord.embeds import group_embed, groups_embed, quote
+from bot.discord.modals import EntryModal
+from bot.discord.tree import NO_MENTIONS
+from bot.discord.views import actor_of, attach_view
 from cogs.faq import Choices, entry_choices
 
 log = logging.getLogger(__name__)

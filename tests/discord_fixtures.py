@@ -19,9 +19,9 @@ import discord.http
 import pytest
 import pytest_asyncio
 
-from bot.client import FaqBot
-from bot.config import DiscordSettings, KnowledgeSettings, Settings, StorageSettings
-from bot.service import KnowledgeService
+from bot.base.config import DiscordSettings, KnowledgeSettings, Settings, StorageSettings
+from bot.core.service import KnowledgeService
+from bot.discord.client import FaqBot
 from tests.fake_discord import FakeDiscord, RecordedRequest
 from tests.fake_discord.fixtures import StandardGuild, running
 from tests.fake_discord.state import Channel, Member

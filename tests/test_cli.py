@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SHIPPED_KNOWLEDGE
-from bot.evaluation import METRIC_KEYS
-from bot.knowledge import load_knowledge
+from bot.base.config import SHIPPED_KNOWLEDGE
+from bot.core.evaluation import METRIC_KEYS
+from bot.core.knowledge import load_knowledge
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "knowledge_broken"

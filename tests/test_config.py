@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import Settings, as_dict, load_settings
-from bot.errors import ConfigError
+from bot.base.config import Settings, as_dict, load_settings
+from bot.base.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.yaml"
 

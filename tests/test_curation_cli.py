@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import curation_cli
-from bot.config import KnowledgeSettings, Settings, StorageSettings
-from bot.errors import UserError
-from bot.knowledge import load_knowledge
-from bot.service import KnowledgeService
+from bot.base.config import KnowledgeSettings, Settings, StorageSettings
+from bot.base.errors import UserError
+from bot.cli import curation as curation_cli
+from bot.core.knowledge import load_knowledge
+from bot.core.service import KnowledgeService
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store_knowledge"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.client import FaqBot
-from bot.embeds import NOT_YET
-from bot.matcher import Outcome
+from bot.core.matcher import Outcome
+from bot.discord.client import FaqBot
+from bot.discord.embeds import NOT_YET
 from cogs.answers import EMPTY_MENTION, WORDS_PLEASE
 from tests.discord_fixtures import (
     World,

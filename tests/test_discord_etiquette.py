@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.etiquette import Cooldowns, RateLimiter, has_words, looks_like_question, strip_mentions
+from bot.core.etiquette import (
+    Cooldowns,
+    RateLimiter,
+    has_words,
+    looks_like_question,
+    strip_mentions,
+)
 
 
 class FakeClock:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.client import FaqBot
-from bot.config import KnowledgeSettings
+from bot.base.config import KnowledgeSettings
+from bot.discord.client import FaqBot
 from tests.discord_fixtures import (
     KB,
     World,

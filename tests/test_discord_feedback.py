@@ -7,7 +7,7 @@ from pathlib import Path
 
 import discord
 
-from bot.client import FaqBot
+from bot.discord.client import FaqBot
 from bot.storage import QuestionKind
 from tests.discord_fixtures import (
     World,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.client import FaqBot
-from bot.embeds import NOT_YET
+from bot.discord.client import FaqBot
+from bot.discord.embeds import NOT_YET
 from bot.storage import GroupState
 from tests.discord_fixtures import (
     World,

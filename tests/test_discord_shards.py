@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from bot.client import IDENTIFY_PERIOD, FaqBot, IdentifyPacer
-from bot.config import DiscordSettings, KnowledgeSettings, Settings, StorageSettings
-from bot.run_cli import _gateway_connected
+from bot.base.config import DiscordSettings, KnowledgeSettings, Settings, StorageSettings
+from bot.cli.run import _gateway_connected
+from bot.discord.client import IDENTIFY_PERIOD, FaqBot, IdentifyPacer
 from tests.discord_fixtures import KB, assert_quiet, embed_title, reply_to, started_bot
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.state import Channel, Member

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.config import DiscordSettings, Settings, StorageSettings
-from bot.health import Heartbeat, check_heartbeat, heartbeat_path, write_heartbeat
+from bot.base.config import DiscordSettings, Settings, StorageSettings
+from bot.cli.health import Heartbeat, check_heartbeat, heartbeat_path, write_heartbeat
 
 
 def test_fresh_heartbeat_is_healthy(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SHIPPED_KNOWLEDGE
-from bot.errors import KnowledgeError, Problem
-from bot.knowledge import Link, dump_entries, load_knowledge
+from bot.base.config import SHIPPED_KNOWLEDGE
+from bot.base.errors import KnowledgeError, Problem
+from bot.core.knowledge import Link, dump_entries, load_knowledge
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "knowledge_good"

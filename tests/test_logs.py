@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import MASK, add_secret, log_outcome, scrub, setup_logging
-from bot.matcher import Candidate, MatchResult, Outcome
+from bot.core.logs import MASK, add_secret, log_outcome, scrub, setup_logging
+from bot.core.matcher import Candidate, MatchResult, Outcome
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhJkLm.abcdefghijklmnopqrstuvwxyz0123456789"
 PLAIN_TOKEN = "fake-bot-token-not-token-shaped"
@@ -56,7 +56,7 @@ def test_token_never_appears_in_a_log_line(stream: io.StringIO) -> None:
 def test_token_added_after_setup_is_masked_in_json(stream: io.StringIO) -> None:
     setup_logging("INFO", "json", stream=stream)
     add_secret(PLAIN_TOKEN)
-    logging.getLogger("bot.run_cli").info("token is %s", PLAIN_TOKEN)
+    logging.getLogger("bot.cli.run").info("token is %s", PLAIN_TOKEN)
     assert PLAIN_TOKEN not in stream.getvalue()
 
 
@@ -95,7 +95,7 @@ def test_each_outcome_is_one_line_with_entry_score_and_latency(
     stream: io.StringIO, outcome: Outcome, entry: str
 ) -> None:
     setup_logging("INFO", "json", stream=stream)
-    log_outcome(logging.getLogger("bot.service"), _result(outcome), 12.345, "slash")
+    log_outcome(logging.getLogger("bot.core.service"), _result(outcome), 12.345, "slash")
     (line,) = stream.getvalue().splitlines()
     data = json.loads(line)
     assert data["outcome"] == str(outcome)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SHIPPED_KNOWLEDGE, MatcherSettings
-from bot.evaluation import load_queries
-from bot.knowledge import Entry, Knowledge, load_knowledge
-from bot.matcher import Matcher, MatchResult, Outcome
+from bot.base.config import SHIPPED_KNOWLEDGE, MatcherSettings
+from bot.core.evaluation import load_queries
+from bot.core.knowledge import Entry, Knowledge, load_knowledge
+from bot.core.matcher import Matcher, MatchResult, Outcome
 
 SHIPPED: Knowledge = load_knowledge([SHIPPED_KNOWLEDGE])
 

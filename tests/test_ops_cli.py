@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.health import write_heartbeat
-from bot.ops_cli import mask_secrets
+from bot.cli.health import write_heartbeat
+from bot.cli.main import main
+from bot.cli.ops import mask_secrets
 from bot.storage import Store
 
 SECRET = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhJkLm.abcdefghijklmnopqrstuvwxyz0123456789"

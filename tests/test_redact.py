@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.redact import redact
+from bot.base.redact import redact
 
 REDACTED = [
     ("mail me at jane.doe+vps@example.co.uk please", "mail me at [email] please"),

@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from bot.errors import NotFoundError
-from bot.health import check_heartbeat
-from bot.run_cli import drain
+from bot.base.errors import NotFoundError
+from bot.cli.health import check_heartbeat
+from bot.cli.run import drain
 from bot.storage import Store
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.fixtures import StandardGuild

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import KnowledgeSettings, Settings, StorageSettings
-from bot.errors import KnowledgeError, NotFoundError, UserError
-from bot.knowledge import load_knowledge
-from bot.matcher import Outcome
-from bot.service import KnowledgeService
+from bot.base.config import KnowledgeSettings, Settings, StorageSettings
+from bot.base.errors import KnowledgeError, NotFoundError, UserError
+from bot.core.knowledge import load_knowledge
+from bot.core.matcher import Outcome
+from bot.core.service import KnowledgeService
 from bot.storage import GroupState, Origin
 from tests.store_helpers import FakeClock
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import StorageSettings
-from bot.errors import NotFoundError, SchemaTooNewError, StoreError
+from bot.base.config import StorageSettings
+from bot.base.errors import NotFoundError, SchemaTooNewError, StoreError
 from bot.storage import Change, GroupChange, GroupState, Origin, QuestionKind, Store
 from bot.storage.migrations import LATEST
 from tests.store_helpers import FakeClock, words

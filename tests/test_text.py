@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import SHIPPED_KNOWLEDGE
-from bot.knowledge import load_knowledge
-from bot.text import STOP_MARK, Normaliser, fold, words
+from bot.base.config import SHIPPED_KNOWLEDGE
+from bot.core.knowledge import load_knowledge
+from bot.core.text import STOP_MARK, Normaliser, fold, words
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,8 @@ from typing import Any, Self
 
 import aiosqlite
 
-from bot.config import StorageSettings
-from bot.errors import NotFoundError, SchemaTooNewError, StoreError
+from bot.base.config import StorageSettings
+from bot.base.errors import NotFoundError, SchemaTooNewError, StoreError
 from bot.storage.migrations import LATEST, migrate, schema_version
 
 log = logging.getLogger(__name__)

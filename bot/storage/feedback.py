@@ -7,8 +7,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from bot.errors import NotFoundError
-from bot.redact import redact
+from bot.base.errors import NotFoundError
+from bot.base.redact import redact
 from bot.storage.database import timestamp
 from bot.storage.models import (
     NO_ORIGIN,

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from bot.errors import NotFoundError, UserError
+from bot.base.errors import NotFoundError, UserError
 from bot.storage.models import AuditRecord, Change, Revision
 from bot.storage.unanswered import UnansweredStore
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.errors import NotFoundError
-from bot.redact import redact
+from bot.base.errors import NotFoundError
+from bot.base.redact import redact
 from bot.storage.database import Database
 from bot.storage.grouping import GroupIndex
 from bot.storage.models import (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.config import MatcherSettings
-from bot.knowledge import Knowledge
-from bot.matcher import Matcher, Outcome
+from bot.base.config import MatcherSettings
+from bot.core.knowledge import Knowledge
+from bot.core.matcher import Matcher, Outcome
 
 
 def find_collisions(knowledge: Knowledge, settings: MatcherSettings | None = None) -> list[str]:

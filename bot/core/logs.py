@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable
 from typing import IO, Any
 
-from bot.matcher import MatchResult, Outcome
+from bot.core.matcher import MatchResult, Outcome
 
 log = logging.getLogger(__name__)
 

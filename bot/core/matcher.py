@@ -1,6 +1,6 @@
 """The matcher: ranks entries for a question and decides answer, suggest or none.
 
-A query scores each phrasing (see ``bot.index``) by weighted Dice: twice the weight both share
+A query scores each phrasing (see ``bot.core.index``) by weighted Dice: twice the weight both share
 over the weight of both, so 1.0 is the same words. An entry's score blends its best phrasing,
 the average of its top phrasings, how typical the query's words are of the entry and how much
 of the query the entry (tags included) covers. The outcome is an answer when the top score
@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.config import MatcherSettings
-from bot.index import PhrasingIndex, Query
-from bot.knowledge import Entry
-from bot.text import STOP_MARK
+from bot.base.config import MatcherSettings
+from bot.core.index import PhrasingIndex, Query
+from bot.core.knowledge import Entry
+from bot.core.text import STOP_MARK
 
 EXTRA_WEIGHT = 0.3  # a tag word is weaker evidence than a phrasing word
 SATURATION = 0.15  # share of an entry's phrasings at which a word counts as typical of it

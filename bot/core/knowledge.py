@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.errors import KnowledgeError, Problem
+from bot.base.errors import KnowledgeError, Problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 64

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import Settings
-from bot.matcher import Outcome
-from bot.render import describe_result
-from bot.service import KnowledgeService
+from bot.base.config import Settings
+from bot.cli.render import describe_result
+from bot.core.matcher import Outcome
+from bot.core.service import KnowledgeService
 
 PROMPT = "faqbot> "
 HISTORY_FILE = ".faqbot_history"

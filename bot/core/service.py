@@ -1,8 +1,8 @@
 """The knowledge service: what Discord and the command line call to answer and to curate.
 
 It owns the YAML knowledge, the store and the matcher. Entry changes and undo come from
-``bot.curation.Curator``, group review from ``bot.review.Reviewer``; this module adds answering,
-feedback, stats, reload and export.
+``bot.core.curation.Curator``, group review from ``bot.core.review.Reviewer``; this
+module adds answering, feedback, stats, reload and export.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-from bot.config import Settings
-from bot.curation import Curator, serialised
-from bot.errors import KnowledgeError, NotFoundError
-from bot.knowledge import Knowledge, dump_entries, load_knowledge
-from bot.matcher import MatchResult, Outcome
-from bot.overlay import apply_overlay
-from bot.review import Reviewer
+from bot.base.config import Settings
+from bot.base.errors import KnowledgeError, NotFoundError
+from bot.core.curation import Curator, serialised
+from bot.core.knowledge import Knowledge, dump_entries, load_knowledge
+from bot.core.matcher import MatchResult, Outcome
+from bot.core.overlay import apply_overlay
+from bot.core.review import Reviewer
 from bot.storage import NO_ORIGIN, Origin, Store
 from bot.storage.models import AuditRecord, Question, QuestionKind, Stats, Vote
 

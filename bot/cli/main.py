@@ -15,14 +15,17 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import __version__, curation_cli, ops_cli, run_cli
-from bot.config import Settings, load_settings
-from bot.errors import ConfigError, FaqbotError, KnowledgeError
-from bot.evaluation import METRIC_KEYS, evaluate_paths
-from bot.knowledge import Knowledge, load_knowledge
-from bot.logs import setup_logging
-from bot.matcher import Matcher, MatchResult, Outcome
-from bot.render import describe_result
+from bot import __version__
+from bot.base.config import Settings, load_settings
+from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
+from bot.cli import curation as curation_cli
+from bot.cli import ops as ops_cli
+from bot.cli import run as run_cli
+from bot.cli.render import describe_result
+from bot.core.evaluation import METRIC_KEYS, evaluate_paths
+from bot.core.knowledge import Knowledge, load_knowledge
+from bot.core.logs import setup_logging
+from bot.core.matcher import Matcher, MatchResult, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _ask_service(args: argparse.Namespace, settings: Settings) -> int:
     """Answer from the effective knowledge (YAML plus moderators' changes); records nothing."""
-    from bot.service import KnowledgeService
+    from bot.core.service import KnowledgeService
 
     async with await KnowledgeService.open(settings) as service:
         matcher = service.matcher
@@ -67,7 +70,7 @@ def result_as_json(result: MatchResult) -> dict[str, object]:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.collisions import find_collisions
+    from bot.core.collisions import find_collisions
 
     paths = args.paths or list(settings.knowledge.paths)
     try:
@@ -120,13 +123,13 @@ def _progress_bar(path: Path) -> Callable[[int], None]:
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.console import run_console
+    from bot.cli.console import run_console
 
     return run_console(settings)
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bench import run_bench
+    from bot.cli.bench import run_bench
 
     return run_bench(sizes=args.sizes, queries=args.queries, seed=args.seed)
 

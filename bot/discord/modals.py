@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 
-from bot.checks import ensure_moderator
-from bot.embeds import entry_embed
-from bot.errors import UserError
-from bot.knowledge import MAX_ANSWER, MAX_ID, MAX_QUESTION, Entry
-from bot.tree import NO_MENTIONS, report_error, user_message
+from bot.base.errors import UserError
+from bot.core.knowledge import MAX_ANSWER, MAX_ID, MAX_QUESTION, Entry
+from bot.discord.checks import ensure_moderator
+from bot.discord.embeds import entry_embed
+from bot.discord.tree import NO_MENTIONS, report_error, user_message
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.discord.client import FaqBot
 
 log = logging.getLogger(__name__)
 

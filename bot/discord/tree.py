@@ -12,7 +12,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.errors import FaqbotError, UserError
+from bot.base.errors import FaqbotError, UserError
 
 log = logging.getLogger(__name__)
 

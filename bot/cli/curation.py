@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from bot.config import Settings
-from bot.errors import UserError
-from bot.service import KnowledgeService
+from bot.base.config import Settings
+from bot.base.errors import UserError
+from bot.core.service import KnowledgeService
 from bot.storage import Group, GroupState
 
 Handler = Callable[[argparse.Namespace, KnowledgeService], Awaitable[int]]

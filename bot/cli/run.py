@@ -22,12 +22,12 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
-from bot.health import Heartbeat, heartbeat_path
-from bot.logs import add_secret
+from bot.base.config import Settings
+from bot.cli.health import Heartbeat, heartbeat_path
+from bot.core.logs import add_secret
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.discord.client import FaqBot
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,8 @@ async def _stop_reading(bot: FaqBot, connection: asyncio.Task[None]) -> None:
 
 async def serve(settings: Settings, token: str) -> int:
     """Run the bot until SIGTERM/SIGINT or a fatal gateway error; the exit status."""
-    from bot.client import FaqBot
-    from bot.service import KnowledgeService
+    from bot.core.service import KnowledgeService
+    from bot.discord.client import FaqBot
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -204,8 +204,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def sync_commands(settings: Settings, token: str) -> int:
     """Log in (no gateway), sync the slash commands globally; the number synced."""
-    from bot.client import FaqBot
-    from bot.service import KnowledgeService
+    from bot.core.service import KnowledgeService
+    from bot.discord.client import FaqBot
 
     async with await KnowledgeService.open(settings) as service, FaqBot(settings, service) as bot:
         await bot.login(token)

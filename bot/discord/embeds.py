@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 
 import discord
 
-from bot.knowledge import Entry
-from bot.matcher import Candidate
+from bot.core.knowledge import Entry
+from bot.core.matcher import Candidate
 from bot.storage.models import Group, Question, Stats
 
 ANSWER_COLOUR = discord.Colour.blurple()

@@ -21,10 +21,10 @@ from typing import Any
 import aiosqlite
 import yaml
 
-from bot.config import Settings, as_dict
-from bot.errors import ConfigError, KnowledgeError
-from bot.health import check_heartbeat, heartbeat_path
-from bot.knowledge import load_knowledge
+from bot.base.config import Settings, as_dict
+from bot.base.errors import ConfigError, KnowledgeError
+from bot.cli.health import check_heartbeat, heartbeat_path
+from bot.core.knowledge import load_knowledge
 from bot.storage.migrations import LATEST, schema_version
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.matcher import Matcher, MatchResult, Outcome
+from bot.core.matcher import Matcher, MatchResult, Outcome
 
 
 def describe_result(result: MatchResult, matcher: Matcher, *, explain: bool = False) -> str:

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import MatcherSettings
-from bot.knowledge import Knowledge, load_jsonl, load_knowledge
-from bot.matcher import Matcher, Outcome
+from bot.base.config import MatcherSettings
+from bot.core.knowledge import Knowledge, load_jsonl, load_knowledge
+from bot.core.matcher import Matcher, Outcome
 
 METRIC_KEYS = (
     "queries",

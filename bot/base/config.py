@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from bot.errors import ConfigError
+from bot.base.errors import ConfigError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the bot package
 # A link to the repository's knowledge/ in a clone, a copy of it in an installed wheel.
 SHIPPED_KNOWLEDGE = (PACKAGE_ROOT / "shipped_knowledge").resolve()
 ENV_PREFIX = "FAQBOT_"

@@ -19,13 +19,13 @@ import discord.http
 import yarl
 from discord.ext import commands
 
-from bot.config import DiscordSettings, Settings
-from bot.etiquette import Cooldowns, RateLimiter
-from bot.tree import FaqTree
-from bot.views import PERSISTENT_ITEMS
+from bot.base.config import DiscordSettings, Settings
+from bot.core.etiquette import Cooldowns, RateLimiter
+from bot.discord.tree import FaqTree
+from bot.discord.views import PERSISTENT_ITEMS
 
 if TYPE_CHECKING:
-    from bot.service import KnowledgeService
+    from bot.core.service import KnowledgeService
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.errors import Problem, UserError
-from bot.knowledge import Entry, entry_from_data, phrasing_key
+from bot.base.errors import Problem, UserError
+from bot.core.knowledge import Entry, entry_from_data, phrasing_key
 from bot.storage import Revision
 
 log = logging.getLogger(__name__)

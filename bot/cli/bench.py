@@ -20,9 +20,9 @@ import time
 
 from rapidfuzz import fuzz, process
 
-from bot.evaluation import percentile
-from bot.knowledge import Entry
-from bot.matcher import Matcher
+from bot.core.evaluation import percentile
+from bot.core.knowledge import Entry
+from bot.core.matcher import Matcher
 
 GLUE = "how do i my the a to is on for with can why what not after in it from".split()
 SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"] + ["ng", "st", "x"]
@@ -131,7 +131,7 @@ def run_bench(sizes: list[int], queries: int, seed: int) -> int:
     print(header)
     for size in sizes:
         out = subprocess.run(
-            [sys.executable, "-m", "bot.bench", str(size), str(queries), str(seed)],
+            [sys.executable, "-m", "bot.cli.bench", str(size), str(queries), str(seed)],
             check=True,
             capture_output=True,
             text=True,

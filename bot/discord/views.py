@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.checks import ensure_moderator, interaction_is_moderator
-from bot.embeds import NOT_YET, answer_embed, clip
-from bot.errors import UserError
-from bot.knowledge import Entry
-from bot.tree import NO_MENTIONS, report_error
+from bot.base.errors import UserError
+from bot.core.knowledge import Entry
+from bot.discord.checks import ensure_moderator, interaction_is_moderator
+from bot.discord.embeds import NOT_YET, answer_embed, clip
+from bot.discord.tree import NO_MENTIONS, report_error
 
 if TYPE_CHECKING:
-    from bot.client import FaqBot
+    from bot.discord.client import FaqBot
 
 log = logging.getLogger(__name__)
 

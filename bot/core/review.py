@@ -6,11 +6,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.curation import Curator, new_entry, serialised
-from bot.errors import UserError
-from bot.knowledge import MAX_PHRASING, Entry, phrasing_key
-from bot.matcher import Candidate
-from bot.overlay import Slot, entry_data, validate_entry
+from bot.base.errors import UserError
+from bot.core.curation import Curator, new_entry, serialised
+from bot.core.knowledge import MAX_PHRASING, Entry, phrasing_key
+from bot.core.matcher import Candidate
+from bot.core.overlay import Slot, entry_data, validate_entry
 from bot.storage import AuditRecord, Group, GroupChange, GroupState
 
 log = logging.getLogger(__name__)

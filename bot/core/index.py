@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.knowledge import Entry
-from bot.text import STOP_MARK, Normaliser
-from bot.typos import TypoIndex
+from bot.core.knowledge import Entry
+from bot.core.text import STOP_MARK, Normaliser
+from bot.core.typos import TypoIndex
 
 TYPO_DISCOUNT = 0.8  # a misspelt word is good evidence, not as good as the word itself
 STOP_FACTOR = 0.4  # stop words tell phrasings apart but never outweigh a content word

@@ -1,7 +1,7 @@
 """Curating entries: add, edit, remove, restore, phrasings, and undo of any change.
 
 The curator keeps the effective knowledge (YAML plus overlay) in memory. Every change is validated
-through ``bot.knowledge.entry_from_data``, written with its audit row in one transaction, then
+through ``bot.core.knowledge.entry_from_data``, written with its audit row in one transaction, then
 applied to the matcher incrementally, so the next question sees it.
 """
 
@@ -13,11 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from bot.config import Settings
-from bot.errors import NotFoundError, UserError
-from bot.knowledge import Entry, Knowledge, phrasing_key
-from bot.matcher import Matcher
-from bot.overlay import (
+from bot.base.config import Settings
+from bot.base.errors import NotFoundError, UserError
+from bot.base.redact import redact
+from bot.core.knowledge import Entry, Knowledge, phrasing_key
+from bot.core.matcher import Matcher
+from bot.core.overlay import (
     EDITABLE,
     OVERLAY_SOURCE,
     Slot,
@@ -26,7 +27,6 @@ from bot.overlay import (
     phrasing_owners,
     validate_entry,
 )
-from bot.redact import redact
 from bot.storage import AuditRecord, Change, GroupChange, GroupState, Store
 
 log = logging.getLogger(__name__)

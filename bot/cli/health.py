@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Settings
+from bot.base.config import Settings
 
 log = logging.getLogger(__name__)
 
