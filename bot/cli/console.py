@@ -1,8 +1,9 @@
 """``faqbot console``: the bot's pipeline in a terminal, no Discord and no token needed.
 
-Questions go through the same service as on Discord: answers are recorded, "did you mean"
-choices are picked by number (0 is "None of these", which logs the question for review), and
-what cannot be answered is logged for the moderators.
+Questions go through the same responder as on Discord, as if asked with ``/ask`` (no rate
+limit): answers are recorded, "did you mean" choices are picked by number (0 is "None of
+these", which logs the question for review), and what cannot be answered is logged for the
+moderators. Text with nothing to log ("hi", "thanks") gets a short friendly line.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import TextIO
 
 from bot.base.config import Settings
 from bot.cli.render import describe_result
-from bot.core.matcher import Outcome
+from bot.core.etiquette import Trigger
+from bot.core.plans import Answer, NotYet, NoWords, Plan, Request, Suggest
+from bot.core.responder import Responder
 from bot.core.service import KnowledgeService
 
 PROMPT = "faqbot> "
 HISTORY_FILE = ".faqbot_history"
+FRIENDLY = "Hi! Ask me a hosting question, e.g. \u201cVM or container?\u201d"
 
 
 def _enable_history(settings: Settings) -> None:
@@ -47,48 +51,72 @@ def _save_history(readline: object, path: Path) -> None:
         readline.write_history_file(path)  # type: ignore[attr-defined]
 
 
-async def converse(
-    service: KnowledgeService,
-    read: Callable[[str], str],
-    out: TextIO,
-) -> None:
+async def converse(responder: Responder, read: Callable[[str], str], out: TextIO) -> None:
     """Answer questions read with ``read`` until it raises EOFError."""
     print("Ask a hosting question (Ctrl-D to leave).", file=out)
+    pending: str | None = None
     while True:
         try:
-            text = read(PROMPT).strip()
+            text = pending if pending is not None else read(PROMPT).strip()
         except EOFError:
             print(file=out)
             return
+        pending = None
         if not text:
             continue
-        asked = await service.ask(text)
-        result = asked.result
-        print(describe_result(result, service.matcher), file=out)
-        if result.outcome is not Outcome.SUGGEST:
-            continue
-        print("  0. None of these", file=out)
-        try:
-            choice = read("pick a number> ").strip()
-        except EOFError:
-            print(file=out)
-            return
-        options = result.suggestions
-        if choice.isdigit() and 1 <= int(choice) <= len(options):
-            entry_id = options[int(choice) - 1].entry_id
-            await service.record_choice(asked.event_id, entry_id)
-            entry = service.get(entry_id)
+        request = Request(text=text, trigger=Trigger.CONSOLE, channel="console", author="console")
+        plan = await responder.respond(request)
+        print(render_plan(plan, responder.service), file=out)
+        if isinstance(plan, Suggest):
+            try:
+                pending = await _pick(responder.service, plan, read, out)
+            except EOFError:
+                print(file=out)
+                return
+
+
+async def _pick(
+    service: KnowledgeService, plan: Suggest, read: Callable[[str], str], out: TextIO
+) -> str | None:
+    """Ask for a number until one fits; a new question typed instead is returned to be asked."""
+    print("  0. None of these", file=out)
+    while True:
+        choice = read("pick a number> ").strip()
+        if choice == "0":
+            group_id = await service.record_none_of_these(plan.event_id)
+            noted = "the moderators will see this question" if group_id else "nothing to log"
+            print(f"Noted: {noted}.", file=out)
+            return None
+        if choice.isdigit() and 1 <= int(choice) <= len(plan.entries):
+            entry = plan.entries[int(choice) - 1]
+            await service.record_choice(plan.event_id, entry.id)
             print(f"\n{entry.question}\n\n{entry.answer.rstrip()}", file=out)
-        elif choice == "0":
-            await service.record_none_of_these(asked.event_id)
-            print("Noted: the moderators will see this question.", file=out)
+            return None
+        if choice and not choice.isdigit():
+            return choice  # a new question, not a pick
+        print(f"Pick 0 to {len(plan.entries)}, or type a new question.", file=out)
+
+
+def render_plan(plan: Plan, service: KnowledgeService) -> str:
+    """A reply plan as the console shows it."""
+    match plan:
+        case Answer(result=result) | Suggest(result=result) if result is not None:
+            return describe_result(result, service.matcher)
+        case NotYet(result=result) if result is not None:
+            if not plan.logged:
+                return f"[none] {FRIENDLY}"
+            return describe_result(result, service.matcher, noted=True)
+        case NoWords():
+            return "Please ask in words, e.g. \u201chow do I renew my SSL certificate?\u201d"
+        case _:
+            return "[none] No answer yet."
 
 
 async def _session(settings: Settings) -> None:
     async with await KnowledgeService.open(settings) as service:
         count = len(service.matcher)
         print(f"faqbot console: {count} entries loaded.", file=sys.stdout)
-        await converse(service, input, sys.stdout)
+        await converse(Responder.configured(service, settings), input, sys.stdout)
 
 
 def run_console(settings: Settings) -> int:

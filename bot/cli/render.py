@@ -7,7 +7,9 @@ import textwrap
 from bot.core.matcher import Matcher, MatchResult, Outcome
 
 
-def describe_result(result: MatchResult, matcher: Matcher, *, explain: bool = False) -> str:
+def describe_result(
+    result: MatchResult, matcher: Matcher, *, explain: bool = False, noted: bool = False
+) -> str:
     """The outcome and answer (or choices) as a terminal would show them."""
     lines: list[str] = []
     if result.outcome is Outcome.ANSWER:
@@ -25,7 +27,9 @@ def describe_result(result: MatchResult, matcher: Matcher, *, explain: bool = Fa
             title = entry.question if entry else candidate.entry_id
             lines.append(f"  {n}. {title}  ({candidate.entry_id}, score {candidate.score:.2f})")
     else:
-        lines.append("[none] No answer yet. The question has been noted for the moderators.")
+        # Only say the moderators will see it when it was logged ("hi" has nothing to log).
+        note = " The question has been noted for the moderators." if noted else ""
+        lines.append(f"[none] No answer yet.{note}")
     if explain:
         lines.append("")
         lines.append(f"why: {result.explanation}")

@@ -37,6 +37,7 @@ class Trigger(StrEnum):
     MENTION = "mention"
     REPLY = "reply"
     PASSIVE = "passive"
+    CONSOLE = "console"
 
 
 def _plain(text: str) -> str:
@@ -75,21 +76,21 @@ class Cooldowns:
     def __init__(self, seconds: float, clock: Clock = time.monotonic) -> None:
         self.seconds = seconds
         self._clock = clock
-        self._last: dict[tuple[int, str], tuple[float, str | None]] = {}
+        self._last: dict[tuple[str, str], tuple[float, str | None]] = {}
 
-    def recent(self, channel_id: int, entry_id: str) -> str | None:
+    def recent(self, channel: str, entry_id: str) -> str | None:
         """The jump URL (or "") of this entry's answer in this channel within the cooldown."""
-        seen = self._last.get((channel_id, entry_id))
+        seen = self._last.get((channel, entry_id))
         if seen is None or self._clock() - seen[0] >= self.seconds:
             return None
         return seen[1] or ""
 
-    def note(self, channel_id: int, entry_id: str, jump_url: str | None = None) -> None:
+    def note(self, channel: str, entry_id: str, jump_url: str | None = None) -> None:
         """Remember that this entry was just answered here."""
         now = self._clock()
         if len(self._last) > 10_000:  # forget expired keys now and then; memory stays bounded
             self._last = {k: v for k, v in self._last.items() if now - v[0] < self.seconds}
-        self._last[(channel_id, entry_id)] = (now, jump_url)
+        self._last[(channel, entry_id)] = (now, jump_url)
 
 
 class RateLimiter:
@@ -99,25 +100,25 @@ class RateLimiter:
         self.limit = limit
         self.period = period
         self._clock = clock
-        self._hits: dict[int, deque[float]] = {}
+        self._hits: dict[str, deque[float]] = {}
 
-    def retry_after(self, user_id: int) -> float:
+    def retry_after(self, member: str) -> float:
         """Seconds until this user may ask again (0 when they may ask now)."""
-        hits = self._trimmed(user_id)
+        hits = self._trimmed(member)
         if len(hits) < self.limit:
             return 0.0
         return max(0.0, hits[0] + self.period - self._clock())
 
-    def hit(self, user_id: int) -> bool:
+    def hit(self, member: str) -> bool:
         """Count one question; False (and not counted) when the user is over the limit."""
-        hits = self._trimmed(user_id)
+        hits = self._trimmed(member)
         if len(hits) >= self.limit:
             return False
         hits.append(self._clock())
         return True
 
-    def _trimmed(self, user_id: int) -> deque[float]:
-        hits = self._hits.setdefault(user_id, deque())
+    def _trimmed(self, member: str) -> deque[float]:
+        hits = self._hits.setdefault(member, deque())
         cutoff = self._clock() - self.period
         while hits and hits[0] <= cutoff:
             hits.popleft()

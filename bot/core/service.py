@@ -71,21 +71,54 @@ class KnowledgeService(Reviewer):
         return self.matcher.match(text, passive=passive)
 
     async def ask(self, text: str, *, passive: bool = False, origin: Origin = NO_ORIGIN) -> Asked:
-        """Match a question, record the answer event, and log it as unanswered if none."""
+        """Match a question and record it as shown, unanswered ones logged (no etiquette).
+
+        Front ends go through ``bot.core.responder.Responder``, which applies the etiquette and
+        records what the member actually got; this is the one-shot ``faqbot ask`` path.
+        """
         result = self.matcher.match(text, passive=passive)
-        tokens = self.tokens(text) if result.outcome is Outcome.NONE else None
         best = result.best
-        event_id, placement = await self.store.record_event(
-            str(result.outcome),
+        event_id, group_id = await self.record(
             text,
+            result.outcome,
             entry_id=best.entry_id if best else None,
             score=best.score if best else None,
             passive=passive,
             suggestions=[c.entry_id for c in result.suggestions],
             origin=origin,
+            unanswered=result.outcome is Outcome.NONE,
+        )
+        return Asked(result, event_id, group_id)
+
+    async def record(
+        self,
+        text: str,
+        outcome: Outcome,
+        *,
+        entry_id: str | None = None,
+        score: float | None = None,
+        passive: bool = False,
+        suggestions: Sequence[str] = (),
+        origin: Origin = NO_ORIGIN,
+        unanswered: bool = False,
+    ) -> tuple[int, int | None]:
+        """Record what a member was shown; ``unanswered`` also logs it for review.
+
+        Returns the event id and the review group the question joined (None when it was not
+        logged, e.g. filler such as "hi" that has no words worth grouping).
+        """
+        tokens = self.tokens(text) if unanswered else None
+        event_id, placement = await self.store.record_event(
+            str(outcome),
+            text,
+            entry_id=entry_id,
+            score=score,
+            passive=passive,
+            suggestions=suggestions,
+            origin=origin,
             unanswered_tokens=tokens or None,
         )
-        return Asked(result, event_id, placement.group_id if placement else None)
+        return event_id, placement.group_id if placement else None
 
     async def record_vote(self, event_id: int, voter_id: int, helpful: bool) -> Vote:
         """Record (or change) a member's vote; a not-helpful answer joins the unanswered log."""

@@ -1,7 +1,7 @@
 """FaqBot: the discord.py Bot that carries the settings and the knowledge service to the cogs.
 
 Everything is built by the caller (``faqbot run``, the tests, the benchmark) and injected here;
-``setup_hook`` loads the extensions (failing fast), registers the persistent buttons and syncs
+``setup_hook`` loads the extensions (failing fast; each registers its persistent buttons) and syncs
 the slash commands to the configured guilds. Global sync is only ``faqbot sync``.
 """
 
@@ -20,9 +20,8 @@ import yarl
 from discord.ext import commands
 
 from bot.base.config import DiscordSettings, Settings
-from bot.core.etiquette import Cooldowns, RateLimiter
-from bot.discord.tree import FaqTree
-from bot.discord.views import PERSISTENT_ITEMS
+from bot.core.responder import Responder
+from bot.discord.tree import NO_MENTIONS, FaqTree
 
 if TYPE_CHECKING:
     from bot.core.service import KnowledgeService
@@ -32,7 +31,6 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.answers", "cogs.faq", "cogs.review")
 DISCORD_API = "https://discord.com/api/v10"
 DISCORD_GATEWAY = "wss://gateway.discord.gg/"
-NO_MENTIONS = discord.AllowedMentions.none()
 IDENTIFY_PERIOD = 5.0  # Discord: one IDENTIFY per rate-limit bucket every 5 seconds
 
 
@@ -94,6 +92,7 @@ class FaqBot(commands.AutoShardedBot):
         *,
         guild_ready_timeout: float = 2.0,
         message_content: bool = True,
+        responder: Responder | None = None,
     ) -> None:
         apply_endpoints(settings.discord)
         super().__init__(
@@ -109,11 +108,7 @@ class FaqBot(commands.AutoShardedBot):
         self.service = service
         self.message_content = message_content
         self._pacer: IdentifyPacer | None = None
-        discord_settings = settings.discord
-        self.cooldowns = Cooldowns(discord_settings.cooldown_seconds)
-        self.rate_limiter = RateLimiter(
-            discord_settings.user_rate_limit, discord_settings.user_rate_period_seconds
-        )
+        self.responder = responder or Responder.configured(service, settings)
         if not message_content:
             log.warning(
                 "message content intent is off: passive answering is disabled and replies "
@@ -127,10 +122,9 @@ class FaqBot(commands.AutoShardedBot):
         return self.message_content and bool(self.settings.discord.passive_channels)
 
     async def setup_hook(self) -> None:
-        """Load the extensions (any failure stops start-up), add persistent items, sync."""
+        """Load the extensions (any failure stops start-up) and sync the commands."""
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(*PERSISTENT_ITEMS)
         await self.sync_guilds()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:

@@ -1,0 +1,173 @@
+"""The responder: every front end's question goes through here, and gets back a reply plan.
+
+A front end (Discord, the console, a web page) turns its event into a platform-neutral
+``Request`` and renders the ``Plan`` it gets back; it decides nothing else. The responder owns
+the etiquette rules, including the deliberate differences between triggers:
+
+- a per-member rate limit: ``/ask`` is told how long to wait, a message gets silence, the
+  console has no limit;
+- a per-channel cooldown on each entry: ``/ask`` and the console get the answer privately, a
+  mention is told where it was answered a moment ago, passive mode stays quiet;
+- passive mode answers or stays quiet: a "did you mean" or a "not yet" nobody asked for is noise;
+- text with no words gets "please ask in words" when addressed to the bot, silence otherwise.
+
+What is recorded is the plan the member actually got: a question answered a moment ago in the
+same channel is not counted as another answer, and a passive question that got nothing is logged
+for review like any other unanswered question.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bot.base.config import Settings
+from bot.core.etiquette import (
+    Cooldowns,
+    RateLimiter,
+    Trigger,
+    has_words,
+    looks_like_question,
+    strip_mentions,
+)
+from bot.core.logs import log_outcome
+from bot.core.matcher import MatchResult, Outcome
+from bot.core.plans import (
+    AlreadyAnswered,
+    Answer,
+    NotYet,
+    NoWords,
+    Plan,
+    RateLimited,
+    Request,
+    Silent,
+    Suggest,
+)
+from bot.core.service import KnowledgeService
+from bot.storage import Origin
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000  # longer text is cut before matching (a wall of logs is not a question)
+
+
+class Responder:
+    """Turns requests into reply plans under the etiquette rules, and records what was shown."""
+
+    def __init__(
+        self,
+        service: KnowledgeService,
+        cooldowns: Cooldowns,
+        rate_limiter: RateLimiter,
+        *,
+        skip_moderators: bool = False,
+    ) -> None:
+        self.service = service
+        self.cooldowns = cooldowns
+        self.rate_limiter = rate_limiter
+        self.skip_moderators = skip_moderators
+
+    @classmethod
+    def configured(cls, service: KnowledgeService, settings: Settings) -> Responder:
+        """A responder with the configured cooldown, rate limit and moderator rule."""
+        rules = settings.discord
+        return cls(
+            service,
+            Cooldowns(rules.cooldown_seconds),
+            RateLimiter(rules.user_rate_limit, rules.user_rate_period_seconds),
+            skip_moderators=rules.skip_moderators,
+        )
+
+    async def respond(self, request: Request) -> Plan:
+        """The reply plan for one request (recorded in the store when the member sees it)."""
+        trigger = request.trigger
+        if trigger is Trigger.PASSIVE and not self._passive_worthy(request):
+            return Silent("not a question for passive mode")
+        if trigger is not Trigger.CONSOLE and not self.rate_limiter.hit(request.member_key):
+            log.info("rate limit: ignoring %s from member %s", trigger, request.author)
+            if trigger is Trigger.ASK:
+                return RateLimited(self.rate_limiter.retry_after(request.member_key))
+            return Silent("rate limited")
+        text = strip_mentions(request.text)[:MAX_QUESTION_CHARS]
+        if not has_words(text):
+            return Silent("no words") if trigger is Trigger.PASSIVE else NoWords()
+        started = time.perf_counter()
+        result = self.service.preview(text, passive=trigger is Trigger.PASSIVE)
+        plan = await self._plan(request, text, result)
+        log_outcome(log, result, (time.perf_counter() - started) * 1000, str(trigger))
+        return plan
+
+    def delivered(self, plan: Plan, link: str | None) -> None:
+        """A front end sent ``plan`` publicly at ``link``: later repeats can point there."""
+        if isinstance(plan, Answer) and not plan.private and link:
+            self.cooldowns.note(plan.cooldown_key, plan.entry.id, link)
+
+    def _passive_worthy(self, request: Request) -> bool:
+        if self.skip_moderators and request.from_moderator:
+            return False
+        return looks_like_question(request.text)
+
+    async def _plan(self, request: Request, text: str, result: MatchResult) -> Plan:
+        trigger = request.trigger
+        passive = trigger is Trigger.PASSIVE
+        if result.outcome is Outcome.ANSWER:
+            return await self._answer(request, text, result)
+        if result.outcome is Outcome.SUGGEST and not passive:
+            event_id = await self._record(request, text, result, Outcome.SUGGEST)
+            entries = tuple(self.service.get(c.entry_id) for c in result.suggestions)
+            return Suggest(entries, event_id, private=request.private, result=result)
+        # Nothing plausible, or (passive) nothing clear enough to say unasked: log for review.
+        event_id, group_id = await self._record_unanswered(request, text, result)
+        if passive:
+            return Silent("no confident answer")
+        return NotYet(event_id, group_id, result=result)
+
+    async def _answer(self, request: Request, text: str, result: MatchResult) -> Plan:
+        trigger = request.trigger
+        entry = self.service.get(result.entry_id or "")
+        key = request.cooldown_key
+        recent = self.cooldowns.recent(key, entry.id)
+        if recent is not None and trigger in (Trigger.MENTION, Trigger.REPLY):
+            return AlreadyAnswered(entry, recent)
+        if recent is not None and trigger is Trigger.PASSIVE:
+            return Silent("answered here a moment ago")
+        # /ask and the console: the channel just saw it, so answer the asker only.
+        private = request.private or recent is not None
+        if not private:
+            self.cooldowns.note(key, entry.id)  # now, so a second question racing this one waits
+        event_id = await self._record(request, text, result, Outcome.ANSWER)
+        return Answer(entry, event_id, private=private, cooldown_key=key, result=result)
+
+    async def _record(
+        self, request: Request, text: str, result: MatchResult, outcome: Outcome
+    ) -> int:
+        best = result.best
+        event_id, _ = await self.service.record(
+            text,
+            outcome,
+            entry_id=best.entry_id if best else None,
+            score=best.score if best else None,
+            passive=request.trigger is Trigger.PASSIVE,
+            suggestions=[c.entry_id for c in result.suggestions],
+            origin=origin_of(request),
+        )
+        return event_id
+
+    async def _record_unanswered(
+        self, request: Request, text: str, result: MatchResult
+    ) -> tuple[int, int | None]:
+        best = result.best
+        return await self.service.record(
+            text,
+            Outcome.NONE,
+            entry_id=best.entry_id if best else None,
+            score=best.score if best else None,
+            passive=request.trigger is Trigger.PASSIVE,
+            origin=origin_of(request),
+            unanswered=True,
+        )
+
+
+def origin_of(request: Request) -> Origin:
+    """Where a request came from, as the store keeps it."""
+    return Origin(request.guild, request.channel, request.message, request.author, request.link)
