@@ -12,8 +12,9 @@ from bot.discord.checks import ensure_moderator, interaction_is_moderator
 from bot.discord.client import FaqBot
 from bot.discord.embeds import group_embed, groups_embed, quote
 from bot.discord.modals import EntryModal
+from bot.discord.review_views import AttachSelect, attach_view
 from bot.discord.tree import NO_MENTIONS
-from bot.discord.views import actor_of, attach_view
+from bot.discord.views import actor_of
 from cogs.faq import Choices, entry_choices
 
 log = logging.getLogger(__name__)
@@ -153,4 +154,5 @@ class Review(
 
 async def setup(bot: FaqBot) -> None:
     """Extension entry point."""
+    bot.add_dynamic_items(AttachSelect)  # the attach menu keeps working after a restart
     await bot.add_cog(Review(bot))

@@ -97,7 +97,7 @@ def test_ask_explain_shows_candidates_with_scores_and_why(faqbot):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "why: score 0.97 reaches 0.50 and leads the runner-up" in out
-    assert "kvm-vs-openvz-lxc-vps" in out  # the runner-up is listed too
+    assert "what-is-a-vm" in out  # the runner-up is listed too
     assert "best phrasing 'VM or container?' shares 100% of the weighted words" in out
 
 

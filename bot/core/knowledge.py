@@ -1,190 +1,49 @@
-"""Knowledge entries and their YAML files: loading, validation and export.
+"""Knowledge files: loading a folder of YAML topic files, synonyms, JSONL sets, and export.
 
 A knowledge folder holds one YAML file per topic (``topic`` and ``entries``) and optionally
 ``synonyms.yaml``. Every problem found is reported with its file, entry id and field; a single
-broken file stops the whole load so the bot never runs on half its knowledge.
+broken file stops the whole load so the bot never runs on half its knowledge. The entry model
+and its field checks are in ``bot.core.entries``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
 from bot.base.errors import KnowledgeError, Problem
+from bot.core.entries import (
+    FILE_KEYS,
+    MAX_ANSWER,
+    MAX_ID,
+    MAX_PHRASING,
+    MAX_QUESTION,
+    SYNONYMS_FILE,
+    Entry,
+    Knowledge,
+    Link,
+    entry_from_data,
+    phrasing_key,
+)
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_ID = 64
-MAX_QUESTION = 256  # Discord embed title limit
-MAX_ANSWER = 4096  # Discord embed description limit
-MAX_PHRASING = 300
-MAX_LINK_TITLE = 100
-SYNONYMS_FILE = "synonyms.yaml"
-ENTRY_KEYS = frozenset({"id", "question", "alternates", "answer", "tags", "links", "updated"})
-REQUIRED_KEYS = ("id", "question", "alternates", "answer", "tags")
-FILE_KEYS = frozenset({"topic", "entries"})
-
-
-@dataclass(frozen=True)
-class Link:
-    """A titled link shown under an answer."""
-
-    title: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One curated question and its answer."""
-
-    id: str
-    question: str
-    answer: str
-    alternates: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    links: tuple[Link, ...] = ()
-    updated: dt.date | None = None
-    source: str | None = field(default=None, compare=False)
-
-    @property
-    def phrasings(self) -> tuple[str, ...]:
-        """The question followed by every alternate phrasing."""
-        return (self.question, *self.alternates)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The entry as plain data in the YAML schema (no ``source``)."""
-        data: dict[str, Any] = {
-            "id": self.id,
-            "question": self.question,
-            "alternates": list(self.alternates),
-            "answer": self.answer,
-            "tags": list(self.tags),
-        }
-        if self.links:
-            data["links"] = [{"title": link.title, "url": link.url} for link in self.links]
-        if self.updated is not None:
-            data["updated"] = self.updated
-        return data
-
-
-@dataclass(frozen=True)
-class Knowledge:
-    """Every entry (in file order) and the synonym groups."""
-
-    entries: tuple[Entry, ...]
-    synonyms: Mapping[str, tuple[str, ...]]
-
-
-def phrasing_key(text: str) -> str:
-    """A phrasing reduced to what makes two phrasings 'the same' for duplicate checks."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(ch if ch.isalnum() else " " for ch in text)
-    return " ".join(text.split())
-
-
-def _check_text(
-    value: Any, name: str, limit: int, problem: Any, *, required: bool = True
-) -> str | None:
-    if not isinstance(value, str):
-        problem(name, f"must be a string, not {type(value).__name__}")
-        return None
-    if required and not value.strip():
-        problem(name, "must not be empty")
-        return None
-    if len(value) > limit:
-        problem(name, f"is {len(value)} characters long; the limit is {limit}")
-        return None
-    return value.strip()
-
-
-def _check_links(value: Any, problem: Any) -> tuple[Link, ...]:
-    if not isinstance(value, list):
-        problem("links", f"must be a list, not {type(value).__name__}")
-        return ()
-    links = []
-    for n, item in enumerate(value, 1):
-        name = f"links[{n}]"
-        if not isinstance(item, dict) or set(item) != {"title", "url"}:
-            problem(name, "must be a mapping with exactly the keys 'title' and 'url'")
-            continue
-        title = _check_text(item["title"], f"{name}.title", MAX_LINK_TITLE, problem)
-        url = item["url"]
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            problem(f"{name}.url", f"{url!r} is not an http(s) URL with a host")
-            continue
-        if title is not None:
-            links.append(Link(title, url.strip()))
-    return tuple(links)
-
-
-def _check_list_of_text(value: Any, name: str, problem: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        problem(name, f"must be a list, not {type(value).__name__}")
-        return ()
-    out = []
-    for n, item in enumerate(value, 1):
-        text = _check_text(item, f"{name}[{n}]", MAX_PHRASING, problem)
-        if text is not None:
-            out.append(text)
-    return tuple(out)
-
-
-def entry_from_data(
-    data: Any, source: str, problems: list[Problem], *, position: int = 0
-) -> Entry | None:
-    """Validate one entry's raw data, appending every problem; the entry if it is sound."""
-    entry_id = data.get("id") if isinstance(data, dict) else None
-    label = entry_id if isinstance(entry_id, str) else f"#{position}"
-    before = len(problems)
-
-    def problem(fieldname: str | None, message: str) -> None:
-        problems.append(Problem(source, label, fieldname, message))
-
-    if not isinstance(data, dict):
-        problem(None, f"must be a mapping, not {type(data).__name__}")
-        return None
-    for key in sorted(set(data) - ENTRY_KEYS, key=str):
-        problem(str(key), "is not a known key (known: " + ", ".join(sorted(ENTRY_KEYS)) + ")")
-    for key in REQUIRED_KEYS:
-        if key not in data:
-            problem(key, "is missing")
-    if isinstance(entry_id, str):
-        if not ID_PATTERN.match(entry_id) or len(entry_id) > MAX_ID:
-            problem("id", "must be a lowercase slug like 'point-domain-at-vps' (max 64)")
-    elif "id" in data:
-        problem("id", f"must be a string, not {type(entry_id).__name__}")
-    question = _check_text(data.get("question", ""), "question", MAX_QUESTION, problem)
-    answer = _check_text(data.get("answer", ""), "answer", MAX_ANSWER, problem)
-    alternates = _check_list_of_text(data.get("alternates", []), "alternates", problem)
-    tags = _check_list_of_text(data.get("tags", []), "tags", problem)
-    links = _check_links(data.get("links", []), problem)
-    updated = data.get("updated")
-    if updated is not None and not isinstance(updated, dt.date):
-        try:
-            updated = dt.date.fromisoformat(str(updated))
-        except ValueError:
-            problem("updated", f"{updated!r} is not a date like 2026-01-31")
-    if len(problems) > before:
-        return None
-    return Entry(
-        id=entry_id,
-        question=question,
-        answer=answer,
-        alternates=alternates,
-        tags=tuple(t.casefold() for t in tags),
-        links=links,
-        updated=updated,
-        source=source,
-    )
+__all__ = (
+    "MAX_ANSWER",
+    "MAX_ID",
+    "MAX_PHRASING",
+    "MAX_QUESTION",
+    "Entry",
+    "Knowledge",
+    "Link",
+    "dump_entries",
+    "entry_from_data",
+    "load_jsonl",
+    "load_knowledge",
+    "phrasing_key",
+)
 
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): parsing the shipped

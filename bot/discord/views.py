@@ -1,4 +1,4 @@
-"""Buttons and select menus that keep working after a restart.
+"""Answer and "did you mean" buttons that keep working after a restart.
 
 Every component is a DynamicItem: its custom_id carries what the click needs (the answer event,
 the asker, the group), so discord.py rebuilds it from any message, old or new. Each callback runs
@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.base.errors import UserError
 from bot.core.knowledge import Entry
 from bot.discord.checks import ensure_moderator, interaction_is_moderator
-from bot.discord.embeds import NOT_YET, answer_embed, clip
+from bot.discord.embeds import NOT_YET, answer_embed
 from bot.discord.tree import NO_MENTIONS, report_error
 
 if TYPE_CHECKING:
@@ -62,13 +61,6 @@ def suggest_view(
     view.add_item(NoneButton(event_id))
     if dismiss:
         view.add_item(DismissButton(asker_id))
-    return view
-
-
-def attach_view(group_id: int, entries: Sequence[Entry]) -> discord.ui.View:
-    """A select menu offering the suggested entries for a group of unanswered questions."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(AttachSelect(group_id, entries))
     return view
 
 
@@ -246,46 +238,6 @@ class NoneButton(discord.ui.DynamicItem[Button], template=r"faq:none:(?P<event>\
             )
 
 
-class AttachSelect(discord.ui.DynamicItem[Select], template=r"faq:attach:(?P<group>\d+)"):
-    """Moderators: attach a group of unanswered questions to the chosen entry."""
-
-    def __init__(self, group_id: int, entries: Sequence[Entry] = ()) -> None:
-        self.group_id = group_id
-        options = [
-            discord.SelectOption(label=clip(e.question, 100), value=e.id, description=e.id)
-            for e in entries[:25]
-        ] or [discord.SelectOption(label="(no suggestion)", value="-")]
-        super().__init__(
-            discord.ui.Select(
-                placeholder="Attach to…", options=options, custom_id=f"faq:attach:{group_id}"
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: Select, match: re.Match[str], /
-    ) -> AttachSelect:
-        """Rebuild from a custom_id (the options are kept by Discord)."""
-        return cls(int(match["group"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Check the moderator, attach, and confirm privately."""
-        await guarded(interaction, self._attach(interaction))
-
-    async def _attach(self, interaction: discord.Interaction) -> None:
-        bot = faqbot(interaction)
-        ensure_moderator(interaction, bot.settings.discord.moderator_roles)
-        values = cast("dict[str, Any]", interaction.data).get("values") or []
-        if not values or values[0] == "-":
-            raise UserError("Pick an entry, or use /unanswered attach with an entry id.")
-        record = await bot.service.attach_group(self.group_id, values[0], actor_of(interaction))
-        await interaction.response.send_message(
-            f"Attached group #{self.group_id} to `{values[0]}` (action #{record.id}).",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
-
-
 def actor_of(interaction: discord.Interaction) -> str:
     """How the audit log names the member behind an interaction."""
     return f"discord:{interaction.user.id} ({interaction.user.name})"
@@ -303,5 +255,4 @@ PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     DismissButton,
     PickButton,
     NoneButton,
-    AttachSelect,
 )
