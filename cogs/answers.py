@@ -53,7 +53,7 @@ class Answers(commands.Cog):
         if not has_words(text):
             await _private(interaction, WORDS_PLEASE)
             return
-        origin = Origin(interaction.guild_id, interaction.channel_id, None, interaction.user.id)
+        origin = Origin.of(interaction.guild_id, interaction.channel_id, None, interaction.user.id)
         started = time.perf_counter()
         asked = await self.bot.service.ask(text, origin=origin)
         log_outcome(log, asked.result, (time.perf_counter() - started) * 1000, "ask")
@@ -146,7 +146,7 @@ class Answers(commands.Cog):
                 await message.reply(EMPTY_MENTION, mention_author=False)
             return
         passive = trigger is Trigger.PASSIVE
-        origin = Origin(
+        origin = Origin.of(
             target.guild.id if target.guild else None,
             target.channel.id,
             target.id,
