@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from bot.core.text import Normaliser
-from bot.storage import Store
-from bot.storage.database import timestamp, utc_now
+from bot.storage import OPERATOR_SCOPE, Store
 from bot.storage.grouping import GroupIndex
+from bot.storage.sqlite import timestamp, utc_now
 
 HOSTING = (
     "nginx apache caddy vps vm container docker dns domain ssl certificate cpanel plesk email "
@@ -72,7 +72,7 @@ async def throughput(path: Path, texts: list[str], writers: int, shared: bool) -
     async def write(n: int) -> None:
         store = stores[0 if shared else n]
         for text in texts[n * per_writer : (n + 1) * per_writer]:
-            await store.log_question(text, normaliser.tokens(text))
+            await store.scoped(OPERATOR_SCOPE).log_question(text, normaliser.tokens(text))
 
     start = time.perf_counter()
     await asyncio.gather(*(write(n) for n in range(writers)))
@@ -121,7 +121,8 @@ async def at_scale(path: Path, total: int, probes: int) -> None:
     print(f"filled {total:,} questions in {group_count:,} groups "
           f"({time.perf_counter() - started:.1f} s, bulk)")  # fmt: skip
     started = time.perf_counter()
-    store = await Store.open(path)
+    opened = await Store.open(path)
+    store = opened.scoped(OPERATOR_SCOPE)
     print(f"open with {total:,} questions (quick_check + index load): "
           f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
     normaliser = Normaliser()
@@ -129,7 +130,7 @@ async def at_scale(path: Path, total: int, probes: int) -> None:
     for text in texts[total:]:
         tokens = normaliser.tokens(text)
         t0 = time.perf_counter()
-        store._index.best(sorted(set(tokens)))
+        store.questions._index.best(sorted(set(tokens)))
         t1 = time.perf_counter()
         await store.log_question(text, tokens)
         t2 = time.perf_counter()
@@ -148,7 +149,7 @@ async def at_scale(path: Path, total: int, probes: int) -> None:
         runs.append((time.perf_counter() - t0) * 1000)
     print(f"unanswered list (20 largest open groups + samples + count), median of 21: "
           f"{statistics.median(runs):.1f} ms (target < 200 ms)")  # fmt: skip
-    await store.close()
+    await opened.close()
 
 
 async def main() -> None:

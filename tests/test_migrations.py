@@ -8,9 +8,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.storage import GroupState, Store
-from bot.storage import migrations as migrations_module
-from bot.storage.migrations import LATEST, MIGRATIONS, migrate, schema_version
+from bot.storage import OPERATOR_SCOPE, GroupState, Origin, Store
+from bot.storage.sqlite import migrations as migrations_module
+from bot.storage.sqlite.migrations import LATEST, MIGRATIONS, migrate, schema_version
 
 SAMPLE_ROWS = {
     1: [
@@ -31,6 +31,13 @@ SAMPLE_ROWS = {
         "INSERT INTO events (outcome, entry_id, text, created_at) VALUES "
         "('answer', 'kept', 'kept?', '2025-01-01T00:00:00.000+00:00')",
     ],
+    4: [
+        "INSERT INTO groups (id, scope, tokens, size, first_seen, last_seen) VALUES "
+        "(2, '123', 'lag replic', 1, '2025-01-01T00:00:00.000+00:00', "
+        "'2025-01-01T00:00:00.000+00:00')",
+        "INSERT INTO questions (scope, group_id, kind, text, guild_id, created_at) VALUES "
+        "('123', 2, 'none', 'replication lag', '123', '2025-01-01T00:00:00.000+00:00')",
+    ],
 }
 
 
@@ -42,7 +49,7 @@ async def test_an_empty_file_is_migrated_to_the_latest_version(tmp_path: Path) -
     path = tmp_path / "faq.sqlite3"
     path.touch()
     async with await Store.open(path) as store:
-        assert await store.count_groups() == 0
+        assert await store.scoped(OPERATOR_SCOPE).count_groups() == 0
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == LATEST
 
@@ -55,7 +62,8 @@ async def test_upgrade_from_an_earlier_version_keeps_the_data(tmp_path: Path, ve
         for step in range(1, version + 1):
             for statement in SAMPLE_ROWS[step]:
                 await db.execute(statement)
-    async with await Store.open(path) as store:
+    async with await Store.open(path) as opened:
+        store = opened.scoped(OPERATOR_SCOPE)
         (revision,) = await store.current_revisions()
         assert revision.data["question"] == "Kept?"
         if version >= 2:
@@ -89,3 +97,100 @@ async def test_migrating_twice_is_a_no_op(tmp_path: Path) -> None:
     async with aiosqlite.connect(path, isolation_level=None) as db:
         assert await migrate(db) == LATEST
         assert await migrate(db) == LATEST
+
+
+async def test_a_migration_leaves_foreign_keys_enforced(tmp_path: Path) -> None:
+    path = tmp_path / "faq.sqlite3"
+    async with await Store.open(path) as store, store.database.read() as db:
+        async with db.execute("PRAGMA foreign_keys") as cursor:
+            assert (await cursor.fetchone())[0] == 1
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(
+                "INSERT INTO questions (group_id, kind, created_at) VALUES (999, 'none', 'now')"
+            )
+
+
+SNOWFLAKE = 1234567890123456789  # a Discord id: larger than 2**53, exact only as an integer or text
+V3_ROWS = [
+    # Made by the previous schema (3): integer Discord ids, no scope.
+    "INSERT INTO audit (id, created_at, actor, action, target, before, after) VALUES "
+    "(1, 't1', 'mod', 'entry.add', 'entry:kept', NULL, '{}')",
+    "INSERT INTO audit (id, created_at, actor, action, target, before, after, undoes) VALUES "
+    "(2, 't2', 'mod', 'undo', 'entry:kept', '{}', NULL, 1)",
+    "UPDATE audit SET undone_by = 2 WHERE id = 1",
+    "INSERT INTO revisions (id, entry_id, number, action, data, actor, created_at, audit_id) "
+    "VALUES (1, 'kept', 1, 'entry.add', '{\"id\": \"kept\"}', 'mod', 't1', 1)",
+    "INSERT INTO groups (id, tokens, size, first_seen, last_seen, state, closed_by) VALUES "
+    "(1, 'lag replic', 2, 't1', 't2', 'dismissed', 'mod')",
+    "INSERT INTO questions (id, group_id, kind, text, guild_id, channel_id, message_id, "
+    f"author_hash, jump_url, created_at) VALUES (1, 1, 'none', 'replication lag', {SNOWFLAKE}, "
+    "22, 33, 'h', 'https://discord.com/channels/1/22/33', 't1')",
+    "INSERT INTO questions (id, group_id, kind, text, created_at) VALUES "
+    "(2, 1, 'not_helpful', 'from the console', 't2')",
+    "INSERT INTO events (id, outcome, entry_id, text, guild_id, channel_id, message_id, "
+    f"question_id, created_at) VALUES (1, 'none', NULL, 'replication lag', {SNOWFLAKE}, 22, 33, "
+    "1, 't1')",
+    "INSERT INTO events (id, outcome, entry_id, text, created_at) VALUES "
+    "(2, 'answer', 'kept', 'kept?', 't2')",
+    "INSERT INTO votes (event_id, voter_hash, entry_id, helpful, created_at, updated_at) VALUES "
+    "(2, 'v', 'kept', 0, 't2', 't2')",
+]
+SCOPED_TABLES = ("audit", "revisions", "groups", "questions", "events", "votes")
+
+
+def rows_of(path: Path, table: str) -> list[dict[str, object]]:
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+
+
+async def test_text_ids_and_scopes_keep_every_row_of_the_previous_schema(tmp_path: Path) -> None:
+    path = tmp_path / "faq.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await migrate(db, target=3)
+        for statement in V3_ROWS:
+            await db.execute(statement)
+    before = {table: rows_of(path, table) for table in SCOPED_TABLES}
+
+    async with await Store.open(path):
+        pass
+
+    ids = {"guild_id", "channel_id", "message_id"}
+    for table, old_rows in before.items():
+        new_rows = rows_of(path, table)
+        assert [row.pop("scope") for row in new_rows] == [OPERATOR_SCOPE] * len(old_rows), table
+        expected = [
+            {k: (str(v) if k in ids and v is not None else v) for k, v in row.items()}
+            for row in old_rows
+        ]
+        assert new_rows == expected, table
+    with sqlite3.connect(path) as db:
+        kinds = db.execute("SELECT DISTINCT typeof(guild_id) FROM questions").fetchall()
+        assert sorted(kinds) == [("null",), ("text",)]
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+async def test_after_the_migration_a_numeric_id_stays_a_string(tmp_path: Path) -> None:
+    path = tmp_path / "faq.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await migrate(db, target=3)
+        for statement in V3_ROWS:
+            await db.execute(statement)
+    async with await Store.open(path) as opened:
+        store = opened.scoped(OPERATOR_SCOPE)
+        migrated = await store.event(1)
+        assert migrated.origin.guild_id == str(SNOWFLAKE)
+        assert migrated.origin.channel_id == "22"
+        origin = Origin(guild_id="123", channel_id="0456", message_id="789")
+        event_id, placement = await store.record_event(
+            "none", "kept as text", origin=origin, unanswered_tokens=["kept", "text"]
+        )
+        assert (await store.event(event_id)).origin == origin
+        assert placement is not None
+        (question,) = await store.group_questions(placement.group_id)
+        assert question.origin.guild_id == "123" and question.origin.channel_id == "0456"
+    with sqlite3.connect(path) as db:
+        stored = db.execute(
+            "SELECT guild_id, typeof(guild_id) FROM events WHERE id = ?", (event_id,)
+        )
+        assert stored.fetchone() == ("123", "text")

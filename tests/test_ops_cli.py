@@ -13,7 +13,7 @@ import pytest
 from bot.cli.health import write_heartbeat
 from bot.cli.main import main
 from bot.cli.ops import mask_secrets
-from bot.storage import Store
+from bot.storage import OPERATOR_SCOPE, Store
 
 SECRET = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhJkLm.abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -35,7 +35,9 @@ async def _make_database(path: Path, questions: int = 3) -> None:
     """A migrated database with some logged questions."""
     async with await Store.open(path) as store:
         for n in range(questions):
-            await store.log_question(f"question number {n}", ["question", f"n{n}"])
+            await store.scoped(OPERATOR_SCOPE).log_question(
+                f"question number {n}", ["question", f"n{n}"]
+            )
 
 
 def _corrupt(path: Path) -> None:
@@ -84,7 +86,7 @@ async def test_db_backup_copies_an_open_database(
 ) -> None:
     await _make_database(environment)
     async with await Store.open(environment) as store:  # the bot is running
-        await store.log_question("written while open", ["written", "open"])
+        await store.scoped(OPERATOR_SCOPE).log_question("written while open", ["written", "open"])
         target = tmp_path / "backup" / "copy.sqlite3"
         assert await asyncio.to_thread(main, ["db", "backup", str(target)]) == 0
     assert "integrity ok" in capsys.readouterr().out

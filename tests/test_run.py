@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.base.errors import NotFoundError
 from bot.cli.health import check_heartbeat
 from bot.cli.run import drain
-from bot.storage import Store
+from bot.storage import OPERATOR_SCOPE, Store
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.fixtures import StandardGuild
 
@@ -76,7 +76,7 @@ async def _recorded_texts(database: Path) -> set[str]:
         event_id = 1
         while True:
             try:
-                event = await store.event(event_id)
+                event = await store.scoped(OPERATOR_SCOPE).event(event_id)
             except NotFoundError:
                 return texts
             texts.add(event.text or "")

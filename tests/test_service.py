@@ -43,7 +43,9 @@ async def test_full_loop_unanswered_grouped_attached_then_answered_after_restart
 ) -> None:
     question = "postgres replication lag is huge"
     async with await KnowledgeService.open(settings) as service:
-        first = await service.ask(question, origin=Origin(guild_id=1, channel_id=2, author_id=3))
+        first = await service.ask(
+            question, origin=Origin(guild_id="1", channel_id="2", author_id="3")
+        )
         second = await service.ask("huge replication lag in postgres")
         assert first.result.outcome is Outcome.NONE and second.result.outcome is Outcome.NONE
         assert first.group_id is not None and second.group_id == first.group_id
@@ -193,8 +195,8 @@ async def test_group_suggestions_come_from_the_matcher(service: KnowledgeService
 async def test_not_helpful_vote_logs_the_question_once(service: KnowledgeService) -> None:
     asked = await service.ask("vm or container?")
     assert asked.result.outcome is Outcome.ANSWER
-    await service.record_not_helpful(asked.event_id, voter_id=5)
-    await service.record_vote(asked.event_id, voter_id=6, helpful=False)
+    await service.record_not_helpful(asked.event_id, voter_id="5")
+    await service.record_vote(asked.event_id, voter_id="6", helpful=False)
     (group,) = await service.groups()
     assert group.size == 1 and group.samples == ("vm or container?",)
 

@@ -10,8 +10,17 @@ import pytest
 
 from bot.base.config import StorageSettings
 from bot.base.errors import NotFoundError, SchemaTooNewError, StoreError
-from bot.storage import Change, GroupChange, GroupState, Origin, QuestionKind, Store
-from bot.storage.migrations import LATEST
+from bot.storage import (
+    OPERATOR_SCOPE,
+    Change,
+    GroupChange,
+    GroupState,
+    Origin,
+    QuestionKind,
+    ScopedStore,
+    Store,
+)
+from bot.storage.sqlite.migrations import LATEST
 from tests.store_helpers import FakeClock, words
 
 
@@ -23,7 +32,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def store(tmp_path: Path, clock: FakeClock):
     async with await Store.open(tmp_path / "faq.sqlite3", clock=clock) as opened:
-        yield opened
+        yield opened.scoped(OPERATOR_SCOPE)
 
 
 def names_in(folder: Path) -> list[str]:
@@ -34,7 +43,7 @@ def contents(path: Path) -> bytes:
     return path.read_bytes()
 
 
-async def log(store: Store, text: str, **kwargs):
+async def log(store: ScopedStore, text: str, **kwargs):
     return await store.log_question(text, words(text), **kwargs)
 
 
@@ -74,7 +83,8 @@ async def test_a_file_that_is_not_sqlite_is_refused_and_untouched(
 async def _filled_database(path: Path) -> bytes:
     async with await Store.open(path) as store:
         for n in range(300):
-            await log(store, f"question number {n} about nginx and certificates {n * 7}")
+            text = f"question number {n} about nginx and certificates {n * 7}"
+            await log(store.scoped(OPERATOR_SCOPE), text)
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.execute("PRAGMA journal_mode = DELETE")
@@ -131,7 +141,7 @@ async def test_two_store_instances_write_the_same_file_at_once(tmp_path: Path) -
 
         async def burst(store: Store, who: str) -> None:
             for n in range(40):
-                await store.record_event("none", f"{who} question {n}")
+                await store.scoped(OPERATOR_SCOPE).record_event("none", f"{who} question {n}")
 
         await asyncio.gather(burst(first, "a"), burst(second, "b"))
     finally:
@@ -144,12 +154,12 @@ async def test_two_store_instances_write_the_same_file_at_once(tmp_path: Path) -
 async def test_groups_made_by_another_instance_are_joined(tmp_path: Path) -> None:
     path = tmp_path / "faq.sqlite3"
     async with await Store.open(path) as first, await Store.open(path) as second:
-        a = await log(first, "nginx 502 bad gateway after deploy")
-        b = await log(second, "502 bad gateway nginx after deploy today")
+        a = await log(first.scoped(OPERATOR_SCOPE), "nginx 502 bad gateway after deploy")
+        b = await log(second.scoped(OPERATOR_SCOPE), "502 bad gateway nginx after deploy today")
     assert b.group_id == a.group_id and not b.new_group
 
 
-async def test_similar_questions_share_a_group_and_others_start_one(store: Store) -> None:
+async def test_similar_questions_share_a_group_and_others_start_one(store: ScopedStore) -> None:
     a = await log(store, "how do I point my domain at my vps")
     b = await log(store, "point domain at vps how?")
     c = await log(store, "ssl certificate expired on nginx")
@@ -160,13 +170,13 @@ async def test_similar_questions_share_a_group_and_others_start_one(store: Store
     assert group.samples == ("point domain at vps how?", "how do I point my domain at my vps")
 
 
-async def test_logged_text_is_redacted(store: Store) -> None:
+async def test_logged_text_is_redacted(store: ScopedStore) -> None:
     placed = await log(store, "mail admin@example.com cannot reach 203.0.113.9")
     (question,) = await store.group_questions(placed.group_id)
     assert question.text == "mail [email] cannot reach [ip]"
 
 
-async def test_group_list_is_largest_first_with_samples(store: Store) -> None:
+async def test_group_list_is_largest_first_with_samples(store: ScopedStore) -> None:
     for _ in range(3):
         await log(store, "docker container keeps restarting")
     await log(store, "dns propagation takes long")
@@ -176,7 +186,7 @@ async def test_group_list_is_largest_first_with_samples(store: Store) -> None:
     assert await store.count_groups() == 2
 
 
-async def test_a_closed_group_takes_no_new_questions(store: Store) -> None:
+async def test_a_closed_group_takes_no_new_questions(store: ScopedStore) -> None:
     first = await log(store, "cpanel login loop after update")
     await store.record_change(
         Change(
@@ -194,16 +204,16 @@ async def test_a_closed_group_takes_no_new_questions(store: Store) -> None:
     assert dismissed.state is GroupState.DISMISSED and dismissed.closed_by == "mod"
 
 
-async def test_unknown_group_is_not_found(store: Store) -> None:
+async def test_unknown_group_is_not_found(store: ScopedStore) -> None:
     with pytest.raises(NotFoundError, match="#99"):
         await store.group(99)
 
 
-async def test_one_vote_per_member_per_answer_and_it_can_change(store: Store) -> None:
+async def test_one_vote_per_member_per_answer_and_it_can_change(store: ScopedStore) -> None:
     event_id, _ = await store.record_event("answer", "vm or container", entry_id="vm-vs-container")
-    first = await store.record_vote(event_id, voter_id=42, helpful=True)
-    again = await store.record_vote(event_id, voter_id=42, helpful=False)
-    other = await store.record_vote(event_id, voter_id=7, helpful=False)
+    first = await store.record_vote(event_id, voter_id="42", helpful=True)
+    again = await store.record_vote(event_id, voter_id="42", helpful=False)
+    other = await store.record_vote(event_id, voter_id="7", helpful=False)
     assert first.first and not first.changed
     assert again.changed and not again.first
     assert other.first
@@ -214,12 +224,12 @@ async def test_one_vote_per_member_per_answer_and_it_can_change(store: Store) ->
     assert (counts.entry_id, counts.helpful, counts.not_helpful) == ("vm-vs-container", 0, 2)
 
 
-async def test_vote_on_unknown_answer_is_not_found(store: Store) -> None:
+async def test_vote_on_unknown_answer_is_not_found(store: ScopedStore) -> None:
     with pytest.raises(NotFoundError):
-        await store.record_vote(12345, voter_id=1, helpful=True)
+        await store.record_vote(12345, voter_id="1", helpful=True)
 
 
-async def test_stats_count_outcomes_in_the_period(store: Store, clock: FakeClock) -> None:
+async def test_stats_count_outcomes_in_the_period(store: ScopedStore, clock: FakeClock) -> None:
     await store.record_event("answer", "old", entry_id="a")
     clock.advance(days=10)
     start = clock.now
@@ -234,26 +244,29 @@ async def test_stats_count_outcomes_in_the_period(store: Store, clock: FakeClock
     assert [g.size for g in stats.largest_groups] == [1]
 
 
-async def test_retention_deletes_old_text_but_keeps_counts(store: Store, clock: FakeClock) -> None:
+async def test_retention_deletes_old_text_but_keeps_counts(
+    store: ScopedStore, clock: FakeClock
+) -> None:
     old = await log(store, "old question about backups")
     await store.record_event("none", "old question about backups")
     clock.advance(days=100)
     await log(store, "old question about backups again")
-    assert await store.expire_text(90) == 2
+    assert await store.owner.expire_text(90) == 2
     questions = await store.group_questions(old.group_id)
     assert [q.text for q in questions] == ["old question about backups again", None]
     assert (await store.group(old.group_id)).size == 2
 
 
-async def test_authors_are_stored_hashed(store: Store, tmp_path: Path) -> None:
-    await log(store, "who asked this", origin=Origin(guild_id=1, channel_id=2, author_id=987654321))
+async def test_authors_are_stored_hashed(store: ScopedStore, tmp_path: Path) -> None:
+    origin = Origin(guild_id="1", channel_id="2", author_id="987654321")
+    await log(store, "who asked this", origin=origin)
     with sqlite3.connect(tmp_path / "faq.sqlite3") as db:
         (author,) = db.execute("SELECT author_hash FROM questions").fetchone()
     assert author and "987654321" not in author
-    assert author == store.member_hash(987654321)
+    assert author == store.owner.database.member_hash("987654321")
 
 
-async def test_question_kinds_are_kept(store: Store) -> None:
+async def test_question_kinds_are_kept(store: ScopedStore) -> None:
     placed = await log(store, "none of these fit", kind=QuestionKind.NONE_OF_THESE)
     (question,) = await store.group_questions(placed.group_id)
     assert question.kind is QuestionKind.NONE_OF_THESE

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Store
+from bot.storage import OPERATOR_SCOPE, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITER = textwrap.dedent(
     """
     import asyncio, sys
-    from bot.storage import Store
+    from bot.storage import OPERATOR_SCOPE, Store
 
     async def main(path):
-        store = await Store.open(path)
+        store = (await Store.open(path)).scoped(OPERATOR_SCOPE)
         n = 0
         while True:
             n += 1
@@ -56,7 +56,8 @@ def test_sigkill_in_a_burst_loses_no_acknowledged_write(tmp_path: Path) -> None:
     assert process.returncode == -signal.SIGKILL
 
     async def check() -> list[tuple[int, str | None]]:
-        async with await Store.open(path) as store:
+        async with await Store.open(path) as opened:
+            store = opened.scoped(OPERATOR_SCOPE)
             rows = []
             for group in await store.groups(None, limit=1000):
                 rows += [

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Store
+from bot.storage import OPERATOR_SCOPE, Store
 
 BURST = 20
 
@@ -35,7 +35,8 @@ def committed_meta(path: Path, key: str) -> list[str]:
 
 
 async def answer(store: Store, n: int) -> int:
-    event_id, _ = await store.record_event("answer", f"question {n}", entry_id="vps")
+    scoped = store.scoped(OPERATOR_SCOPE)
+    event_id, _ = await scoped.record_event("answer", f"question {n}", entry_id="vps")
     return event_id
 
 
@@ -52,7 +53,7 @@ async def test_a_burst_of_writes_shares_commits_and_each_is_committed_when_ackno
 
 async def test_a_write_that_raises_rolls_back_only_itself(store: Store) -> None:
     async def failing() -> None:
-        async with store._write() as db:
+        async with store.database.write() as db:
             await db.execute("INSERT INTO meta (key, value) VALUES ('half-done', 'x')")
             raise RuntimeError("the write changed its mind")
 
@@ -74,7 +75,7 @@ async def test_a_read_queued_between_writes_commits_the_first_before_reading(
     store: Store,
 ) -> None:
     first = asyncio.create_task(answer(store, 1))
-    read = asyncio.create_task(store.event(1))
+    read = asyncio.create_task(store.scoped(OPERATOR_SCOPE).event(1))
     second = asyncio.create_task(answer(store, 2))
     before = store.commits
 
@@ -89,7 +90,7 @@ async def test_a_writer_cancelled_in_the_queue_strands_no_one(store: Store) -> N
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def slow() -> None:
-        async with store._write() as db:
+        async with store.database.write() as db:
             holding.set()
             await db.execute("INSERT INTO meta (key, value) VALUES ('slow', 'done')")
             await release.wait()

@@ -25,7 +25,7 @@ from bot.base.config import Settings, as_dict
 from bot.base.errors import ConfigError, KnowledgeError
 from bot.cli.health import check_heartbeat, heartbeat_path
 from bot.core.knowledge import load_knowledge
-from bot.storage.migrations import LATEST, schema_version
+from bot.storage.sqlite.migrations import LATEST, schema_version
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 _SECRET_WORDS = ("token", "secret", "password", "key")

@@ -27,7 +27,7 @@ from bot.core.overlay import (
     phrasing_owners,
     validate_entry,
 )
-from bot.storage import AuditRecord, Change, GroupChange, GroupState, Store
+from bot.storage import AuditRecord, Change, GroupChange, GroupState, ScopedStore
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Curator:
     """Effective knowledge in memory, kept in step with the store and the matcher."""
 
     def __init__(
-        self, settings: Settings, knowledge: Knowledge, store: Store, slots: dict[str, Slot]
+        self, settings: Settings, knowledge: Knowledge, store: ScopedStore, slots: dict[str, Slot]
     ) -> None:
         self.settings = settings
         self.store = store

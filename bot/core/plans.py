@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from bot.core.etiquette import Trigger
 from bot.core.knowledge import Entry
 from bot.core.matcher import MatchResult
-
-OPERATOR_SCOPE = "operator"
+from bot.storage import OPERATOR_SCOPE
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from bot.core.knowledge import Knowledge, dump_entries, load_knowledge
 from bot.core.matcher import MatchResult, Outcome
 from bot.core.overlay import apply_overlay
 from bot.core.review import Reviewer
-from bot.storage import NO_ORIGIN, Origin, Store
+from bot.storage import NO_ORIGIN, OPERATOR_SCOPE, Origin, Store
 from bot.storage.models import AuditRecord, Question, QuestionKind, Stats, Vote
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,9 @@ class KnowledgeService(Reviewer):
         knowledge = knowledge or load_knowledge(settings.knowledge.paths)
         store = store or await Store.open(settings.storage.database, settings.storage)
         try:
-            slots = apply_overlay(knowledge.entries, await store.current_revisions())
-            service = cls(settings, knowledge, store, slots)
+            scoped = store.scoped(OPERATOR_SCOPE)  # every community shares it until issue 11
+            slots = apply_overlay(knowledge.entries, await scoped.current_revisions())
+            service = cls(settings, knowledge, scoped, slots)
             await store.expire_text()
         except BaseException:
             await store.close()
@@ -58,7 +59,7 @@ class KnowledgeService(Reviewer):
 
     async def close(self) -> None:
         """Close the store."""
-        await self.store.close()
+        await self.store.owner.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -120,7 +121,7 @@ class KnowledgeService(Reviewer):
         )
         return event_id, placement.group_id if placement else None
 
-    async def record_vote(self, event_id: int, voter_id: int, helpful: bool) -> Vote:
+    async def record_vote(self, event_id: int, voter_id: str, helpful: bool) -> Vote:
         """Record (or change) a member's vote; a not-helpful answer joins the unanswered log."""
         vote = await self.store.record_vote(event_id, voter_id, helpful)
         if not helpful:
@@ -131,7 +132,7 @@ class KnowledgeService(Reviewer):
                 )
         return vote
 
-    async def record_not_helpful(self, event_id: int, voter_id: int) -> Vote:
+    async def record_not_helpful(self, event_id: int, voter_id: str) -> Vote:
         """Shorthand for a not-helpful vote."""
         return await self.record_vote(event_id, voter_id, helpful=False)
 
@@ -195,7 +196,7 @@ class KnowledgeService(Reviewer):
 
     async def expire_old_text(self) -> int:
         """Apply the retention setting now (the bot calls this daily); rows expired."""
-        return await self.store.expire_text()
+        return await self.store.owner.expire_text()
 
     def export_yaml(self, topic: str | None = None) -> str:
         """The effective knowledge as one YAML topic file that ``load_knowledge`` accepts."""

@@ -105,7 +105,7 @@ class VoteButton(
 
     async def _vote(self, interaction: discord.Interaction) -> None:
         service = faqbot(interaction).service
-        vote = await service.record_vote(self.event_id, interaction.user.id, self.helpful)
+        vote = await service.record_vote(self.event_id, str(interaction.user.id), self.helpful)
         if vote.changed:
             text = "Vote changed. Thanks!"
         elif vote.first:

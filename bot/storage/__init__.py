@@ -1,11 +1,14 @@
-"""Storage: the SQLite store, its migrations, and the records it returns.
+"""Storage: the store interface, the records it returns, and the SQLite backend behind it.
 
-``Store`` is assembled from one class per concern (``database``, ``unanswered``, ``overlay``,
-``feedback``); all SQL lives in this package.
+``Store`` is one open database; ``Store.scoped(scope)`` returns a ``ScopedStore`` bound to one
+community scope (``OPERATOR_SCOPE`` for the operator), whose repositories filter every read and
+stamp every write with that scope. All SQL lives in ``bot.storage.sqlite``, nowhere else. Storage
+imports only ``bot.base`` (settings, errors, redaction): never the core, Discord or the CLI.
 """
 
 from bot.storage.models import (
     NO_ORIGIN,
+    OPERATOR_SCOPE,
     AnswerEvent,
     AuditRecord,
     Change,
@@ -21,10 +24,11 @@ from bot.storage.models import (
     Stats,
     Vote,
 )
-from bot.storage.store import Store
+from bot.storage.store import ScopedStore, Store
 
 __all__ = [
     "NO_ORIGIN",
+    "OPERATOR_SCOPE",
     "AnswerEvent",
     "AuditRecord",
     "Change",
@@ -37,6 +41,7 @@ __all__ = [
     "Question",
     "QuestionKind",
     "Revision",
+    "ScopedStore",
     "Stats",
     "Store",
     "Vote",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
+
+OPERATOR_SCOPE = "operator"  # the scope of the operator's own data; every community has its own
+
+
+def key(value: object) -> str | None:
+    """A platform id as the string the store keeps (None stays None)."""
+    return None if value is None else str(value)
 
 
 class GroupState(StrEnum):
@@ -25,13 +32,26 @@ class QuestionKind(StrEnum):
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a question came from; every part is optional (the CLI has none of them)."""
+    """Where a question came from, as platform-neutral string keys; every part is optional
+    (the CLI has none of them)."""
 
-    guild_id: int | None = None
-    channel_id: int | None = None
-    message_id: int | None = None
-    author_id: int | None = None
+    guild_id: str | None = None
+    channel_id: str | None = None
+    message_id: str | None = None
+    author_id: str | None = None
     jump_url: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        guild_id: object = None,
+        channel_id: object = None,
+        message_id: object = None,
+        author_id: object = None,
+        jump_url: str | None = None,
+    ) -> Self:
+        """An origin from a platform's ids of any type (Discord's are ints), kept as strings."""
+        return cls(key(guild_id), key(channel_id), key(message_id), key(author_id), jump_url)
 
 
 NO_ORIGIN = Origin()

@@ -1,13 +1,140 @@
-"""The store: every SQL statement faqbot runs, behind named async methods."""
+"""The store: one database, and views of the community data in it bound to one scope each.
+
+``Store`` owns the connection (transactions, group commit, migrations) and reads no community
+data itself. Community data is reached only through ``store.scoped(scope)``: a ``ScopedStore``
+whose repositories were built bound to that scope, so every query they run filters by it and
+every row they write is stamped with it. No caller can forget the scope or slip in another's; an
+id from another scope is simply not found.
+
+Callers name no backend. SQLite (``bot.storage.sqlite``) is the only one today and holds all the
+SQL; another backend would offer the same repository names and be chosen in ``Store.open``.
+"""
 
 from __future__ import annotations
 
-from bot.storage.feedback import FeedbackStore
-from bot.storage.overlay import OverlayStore
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from bot.base.config import StorageSettings
+from bot.storage import sqlite as backend
+from bot.storage.grouping import GroupIndex
 
 
-class Store(OverlayStore, FeedbackStore):
-    """The SQLite database: overlay and audit, unanswered log, events and votes.
+class ScopedStore:
+    """One community's data: the unanswered log, overlay, audit log, events and votes.
+
+    The repositories are ``questions``, ``audit``, ``overlay`` and ``feedback``; their methods
+    are also offered here under the names callers have always used (``store.record_event``).
+    """
+
+    def __init__(self, owner: Store, scope: str, index: GroupIndex) -> None:
+        self.owner = owner  # for the lifecycle (close) and scope-wide maintenance only
+        self.scope = scope
+        database = owner.database
+        self.questions = backend.Questions(database, scope, index)
+        self.audit = backend.AuditLog(database, scope)
+        self.overlay = backend.Overlay(database, scope, self.audit, self.questions)
+        self.feedback = backend.Feedback(database, scope, self.questions)
+        # The names callers use, each bound to the repository that owns it.
+        self.log_question = self.questions.log_question
+        self.group = self.questions.group
+        self.groups = self.questions.groups
+        self.count_groups = self.questions.count_groups
+        self.group_questions = self.questions.group_questions
+        self.all_questions = self.questions.all_questions
+        self.record_change = self.overlay.record_change
+        self.current_revisions = self.overlay.current_revisions
+        self.revisions = self.overlay.revisions
+        self.audit_record = self.audit.audit_record
+        self.audit_log = self.audit.audit_log
+        self.last_change = self.audit.last_change
+        self.record_event = self.feedback.record_event
+        self.event = self.feedback.event
+        self.log_event_question = self.feedback.log_event_question
+        self.record_vote = self.feedback.record_vote
+        self.stats = self.feedback.stats
+
+    @property
+    def clock(self) -> backend.Clock:
+        """The store's clock (stats periods end at its ``now``)."""
+        return self.owner.clock
+
+
+class Store:
+    """One open database; ``scoped(scope)`` gives the view of one community's data.
 
     Open it with ``await Store.open(path, settings)`` (or ``async with await Store.open(...)``).
     """
+
+    def __init__(self, database: backend.Database, indexes: dict[str, GroupIndex]) -> None:
+        self.database = database
+        self._indexes = indexes
+        self._views: dict[str, ScopedStore] = {}
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path | str | None = None,
+        settings: StorageSettings | None = None,
+        *,
+        clock: backend.Clock = backend.utc_now,
+    ) -> Self:
+        """Open (creating and migrating if needed) the database at ``path``."""
+        database = await backend.Database.open(path, settings, clock=clock)
+        try:
+            indexes = await backend.load_group_indexes(database)
+        except BaseException:
+            await database.close()
+            raise
+        return cls(database, indexes)
+
+    def scoped(self, scope: str) -> ScopedStore:
+        """The view of one scope's data (a guild id, or ``operator``); the same view each time."""
+        if not isinstance(scope, str) or not scope:
+            raise ValueError(f"a scope is a non-empty string, not {scope!r}")
+        view = self._views.get(scope)
+        if view is None:
+            threshold = self.database.settings.group_similarity
+            index = self._indexes.setdefault(scope, GroupIndex(threshold))
+            view = self._views[scope] = ScopedStore(self, scope, index)
+        return view
+
+    async def expire_text(self, days: int | None = None) -> int:
+        """Apply retention in every scope: text older than ``days`` (default: the setting)."""
+        return await backend.expire_text(self.database, days)
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.database.path
+
+    @property
+    def settings(self) -> StorageSettings:
+        """The storage settings the store was opened with."""
+        return self.database.settings
+
+    @property
+    def clock(self) -> backend.Clock:
+        """What the store takes the time from (a test sets its own)."""
+        return self.database.clock
+
+    @property
+    def commits(self) -> int:
+        """Transactions committed so far (each one fsync), for the benchmarks."""
+        return self.database.commits
+
+    async def close(self) -> None:
+        """Close the connection; every acknowledged write is already on disk."""
+        await self.database.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

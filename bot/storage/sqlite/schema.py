@@ -1,16 +1,12 @@
-"""Numbered schema migrations, applied in order, each in its own transaction.
+"""The SQLite schema as numbered migrations: migration N leaves ``PRAGMA user_version`` at N.
 
-The schema version is SQLite's ``PRAGMA user_version``: migration N leaves it at N. Never edit a
-migration that has shipped; add the next one.
+Never edit a migration that has shipped; add the next one. A migration may rebuild tables: the
+runner turns foreign-key enforcement off around it and checks every reference before committing.
 """
 
 from __future__ import annotations
 
-import logging
-
-import aiosqlite
-
-log = logging.getLogger(__name__)
+from bot.storage.sqlite.rebuild import TEXT_IDS_AND_SCOPES
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: the knowledge overlay with its revision history, the audit log, key/value metadata.
@@ -103,38 +99,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX votes_entry ON votes(entry_id)",
     ),
+    # 4: platform-neutral TEXT ids and a community ``scope`` on every table of community data.
+    TEXT_IDS_AND_SCOPES,
 )
-
-LATEST = len(MIGRATIONS)
-
-
-async def schema_version(db: aiosqlite.Connection) -> int:
-    """The schema version recorded in the database (0 for a new file)."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def migrate(db: aiosqlite.Connection, target: int = LATEST) -> int:
-    """Apply every migration after the current version up to ``target``; the version reached."""
-    version = await schema_version(db)
-    while version < target:
-        number = version + 1
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            # Another process may have migrated while we waited for the write lock.
-            version = await schema_version(db)
-            if version >= number:
-                await db.execute("COMMIT")
-                continue
-            for statement in MIGRATIONS[number - 1]:
-                await db.execute(statement)
-            # PRAGMA takes no parameters; ``number`` is an int from this module.
-            await db.execute(f"PRAGMA user_version = {int(number)}")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")
-        log.info("database migrated to schema version %d", number)
-        version = number
-    return version

@@ -1,16 +1,17 @@
-"""The unanswered log: questions grouped by similarity as they arrive, and their review state."""
+"""The unanswered log of one scope: questions grouped by similarity as they arrive; review state.
+
+Each scope has its own in-memory ``GroupIndex``: a question only joins a group of its community.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import aiosqlite
 
 from bot.base.errors import NotFoundError
 from bot.base.redact import redact
-from bot.storage.database import Database
 from bot.storage.grouping import GroupIndex
 from bot.storage.models import (
     NO_ORIGIN,
@@ -22,65 +23,52 @@ from bot.storage.models import (
     Question,
     QuestionKind,
 )
+from bot.storage.sqlite.database import Database
+from bot.storage.sqlite.rows import group_of, question_of
 
 log = logging.getLogger(__name__)
 
 _GROUP_COLUMNS = "id, state, size, first_seen, last_seen, entry_id, tokens, closed_by, closed_at"
 _QUESTION_COLUMNS = (
-    "id, group_id, kind, text, created_at, guild_id, channel_id, message_id, jump_url, "
-    "best_entry, best_score"
+    "q.id, q.group_id, q.kind, q.text, q.created_at, q.guild_id, q.channel_id, q.message_id, "
+    "q.jump_url, q.best_entry, q.best_score"
 )
 
 
-def _group(row: Any, samples: Sequence[str] = ()) -> Group:
-    return Group(
-        id=row[0],
-        state=GroupState(row[1]),
-        size=row[2],
-        first_seen=row[3],
-        last_seen=row[4],
-        entry_id=row[5],
-        tokens=tuple(row[6].split()),
-        samples=tuple(samples),
-        closed_by=row[7],
-        closed_at=row[8],
-    )
+async def load_group_indexes(database: Database) -> dict[str, GroupIndex]:
+    """One index per scope of every open group: what placing a question searches."""
+    indexes: dict[str, GroupIndex] = {}
+    async with (
+        database.read() as db,
+        db.execute("SELECT id, scope, tokens FROM groups WHERE state = 'open' ORDER BY id") as cur,
+    ):
+        async for row in cur:
+            index = indexes.get(row["scope"])
+            if index is None:
+                index = indexes[row["scope"]] = GroupIndex(database.settings.group_similarity)
+            index.add(row["id"], row["tokens"].split())
+    count = sum(len(index) for index in indexes.values())
+    log.info("%d open groups of unanswered questions indexed in %d scopes", count, len(indexes))
+    return indexes
 
 
-def _question(row: Any) -> Question:
-    return Question(
-        id=row[0],
-        group_id=row[1],
-        kind=QuestionKind(row[2]),
-        text=row[3],
-        created_at=row[4],
-        origin=Origin(guild_id=row[5], channel_id=row[6], message_id=row[7], jump_url=row[8]),
-        best_entry=row[9],
-        best_score=row[10],
-    )
+class Questions:
+    """Logging, grouping, listing and closing one scope's groups of unanswered questions."""
 
-
-class UnansweredStore(Database):
-    """Logging, grouping, listing and closing groups of unanswered questions."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._index = GroupIndex(self.settings.group_similarity)
-
-    async def _load(self) -> None:
-        await super()._load()
-        async with self._read() as db:
-            await self._refresh_index(db)
-        log.info("%d open groups of unanswered questions indexed", len(self._index))
+    def __init__(self, database: Database, scope: str, index: GroupIndex) -> None:
+        self._database = database
+        self.scope = scope
+        self._index = index
 
     async def _refresh_index(self, db: aiosqlite.Connection) -> None:
         """Index open groups created since the last look (by us or another process)."""
         async with db.execute(
-            "SELECT id, tokens FROM groups WHERE id > ? AND state = 'open' ORDER BY id",
-            (self._index.max_id,),
+            "SELECT id, tokens FROM groups WHERE scope = ? AND id > ? AND state = 'open' "
+            "ORDER BY id",
+            (self.scope, self._index.max_id),
         ) as cursor:
-            async for group_id, tokens in cursor:
-                self._index.add(group_id, tokens.split())
+            async for row in cursor:
+                self._index.add(row["id"], row["tokens"].split())
 
     async def log_question(
         self,
@@ -93,14 +81,14 @@ class UnansweredStore(Database):
         best_score: float | None = None,
     ) -> Placement:
         """Store a question (redacted) in the closest open group, or in a new one."""
-        async with self._write() as db:
-            placement, stale = await self._place(
-                db, text, tokens, kind, origin, best_entry, best_score, self.now()
+        async with self._database.write() as db:
+            placement, stale = await self.place(
+                db, text, tokens, kind, origin, best_entry, best_score, self._database.now()
             )
-        self._index_placement(placement, tokens, stale)
+        self.index_placement(placement, tokens, stale)
         return placement
 
-    async def _place(
+    async def place(
         self,
         db: aiosqlite.Connection,
         text: str,
@@ -111,7 +99,7 @@ class UnansweredStore(Database):
         best_score: float | None,
         now: str,
     ) -> tuple[Placement, set[int]]:
-        """Insert a question inside the caller's transaction; the index is updated after."""
+        """Insert a question inside the caller's transaction; call ``index_placement`` after."""
         token_list = sorted(set(tokens))
         stale: set[int] = set()
         await self._refresh_index(db)
@@ -120,8 +108,9 @@ class UnansweredStore(Database):
             if not group_id:
                 break
             cursor = await db.execute(
-                "UPDATE groups SET size = size + 1, last_seen = ? WHERE id = ? AND state = 'open'",
-                (now, group_id),
+                "UPDATE groups SET size = size + 1, last_seen = ? "
+                "WHERE id = ? AND scope = ? AND state = 'open'",
+                (now, group_id, self.scope),
             )
             if cursor.rowcount:
                 break
@@ -129,22 +118,24 @@ class UnansweredStore(Database):
         new_group = not group_id
         if new_group:
             cursor = await db.execute(
-                "INSERT INTO groups (tokens, size, first_seen, last_seen) VALUES (?, 1, ?, ?)",
-                (" ".join(token_list), now, now),
+                "INSERT INTO groups (scope, tokens, size, first_seen, last_seen) "
+                "VALUES (?, ?, 1, ?, ?)",
+                (self.scope, " ".join(token_list), now, now),
             )
             group_id, similarity = cursor.lastrowid, 1.0
         cursor = await db.execute(
-            "INSERT INTO questions (group_id, kind, text, guild_id, channel_id, message_id, "
-            "author_hash, jump_url, best_entry, best_score, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO questions (scope, group_id, kind, text, guild_id, channel_id, "
+            "message_id, author_hash, jump_url, best_entry, best_score, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                self.scope,
                 group_id,
                 str(kind),
                 redact(text),
                 origin.guild_id,
                 origin.channel_id,
                 origin.message_id,
-                self.member_hash(origin.author_id),
+                self._database.member_hash(origin.author_id),
                 origin.jump_url,
                 best_entry,
                 best_score,
@@ -153,9 +144,7 @@ class UnansweredStore(Database):
         )
         return Placement(cursor.lastrowid, group_id, new_group, similarity), stale
 
-    def _index_placement(
-        self, placement: Placement, tokens: Sequence[str], stale: set[int]
-    ) -> None:
+    def index_placement(self, placement: Placement, tokens: Sequence[str], stale: set[int]) -> None:
         """Update the index once the placement has committed."""
         for group_id in stale:
             self._index.remove(group_id)
@@ -164,15 +153,16 @@ class UnansweredStore(Database):
 
     async def group(self, group_id: int, *, samples: int = 5) -> Group:
         """One group with up to ``samples`` distinct recent questions; NotFoundError if none."""
-        async with self._read() as db:
+        async with self._database.read() as db:
             async with db.execute(
-                f"SELECT {_GROUP_COLUMNS} FROM groups WHERE id = ?", (group_id,)
+                f"SELECT {_GROUP_COLUMNS} FROM groups WHERE id = ? AND scope = ?",
+                (group_id, self.scope),
             ) as cursor:
                 row = await cursor.fetchone()
             if row is None:
                 raise NotFoundError(f"there is no group #{group_id} of unanswered questions")
             texts = await self._samples(db, [group_id], samples)
-        return _group(row, texts.get(group_id, ()))
+        return group_of(row, texts.get(group_id, ()))
 
     async def groups(
         self,
@@ -183,26 +173,24 @@ class UnansweredStore(Database):
         samples: int = 3,
     ) -> list[Group]:
         """Groups in ``state`` (None: all), largest and most recent first, with samples."""
-        where, params = ("WHERE state = ?", [str(state)]) if state else ("", [])
-        async with self._read() as db:
+        where, params = ("AND state = ?", [str(state)]) if state else ("", [])
+        async with self._database.read() as db:
             async with db.execute(
-                f"SELECT {_GROUP_COLUMNS} FROM groups {where} "
+                f"SELECT {_GROUP_COLUMNS} FROM groups WHERE scope = ? {where} "
                 "ORDER BY size DESC, last_seen DESC, id LIMIT ? OFFSET ?",
-                (*params, limit, offset),
+                (self.scope, *params, limit, offset),
             ) as cursor:
                 rows = list(await cursor.fetchall())
-            texts = await self._samples(db, [row[0] for row in rows], samples)
-        return [_group(row, texts.get(row[0], ())) for row in rows]
+            texts = await self._samples(db, [row["id"] for row in rows], samples)
+        return [group_of(row, texts.get(row["id"], ())) for row in rows]
 
     async def count_groups(self, state: GroupState | None = GroupState.OPEN) -> int:
         """How many groups are in ``state`` (None: all)."""
-        where, params = ("WHERE state = ?", (str(state),)) if state else ("", ())
-        async with (
-            self._read() as db,
-            db.execute(f"SELECT count(*) FROM groups {where}", params) as cursor,
-        ):
+        where, params = ("AND state = ?", (str(state),)) if state else ("", ())
+        sql = f"SELECT count(*) AS n FROM groups WHERE scope = ? {where}"
+        async with self._database.read() as db, db.execute(sql, (self.scope, *params)) as cursor:
             row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        return int(row["n"]) if row else 0
 
     async def _samples(
         self, db: aiosqlite.Connection, group_ids: Sequence[int], per_group: int
@@ -215,11 +203,12 @@ class UnansweredStore(Database):
         async with db.execute(
             "SELECT group_id, text FROM (SELECT group_id, text, row_number() OVER "
             "(PARTITION BY group_id ORDER BY id DESC) AS n FROM questions "
-            f"WHERE group_id IN ({marks}) AND text IS NOT NULL) WHERE n <= ? "
+            f"WHERE scope = ? AND group_id IN ({marks}) AND text IS NOT NULL) WHERE n <= ? "
             "ORDER BY group_id, n",
-            (*group_ids, per_group * 4),
+            (self.scope, *group_ids, per_group * 4),
         ) as cursor:
-            async for group_id, text in cursor:
+            async for row in cursor:
+                group_id, text = row["group_id"], row["text"]
                 key = (group_id, " ".join(text.casefold().split()))
                 texts = found.setdefault(group_id, [])
                 if key not in seen and len(texts) < per_group:
@@ -230,49 +219,54 @@ class UnansweredStore(Database):
     async def group_questions(self, group_id: int, *, limit: int = 100) -> list[Question]:
         """The most recent questions of one group, newest first."""
         async with (
-            self._read() as db,
+            self._database.read() as db,
             db.execute(
-                f"SELECT {_QUESTION_COLUMNS} FROM questions WHERE group_id = ? "
-                "ORDER BY id DESC LIMIT ?",
-                (group_id, limit),
+                f"SELECT {_QUESTION_COLUMNS} FROM questions q WHERE q.group_id = ? "
+                "AND q.scope = ? ORDER BY q.id DESC LIMIT ?",
+                (group_id, self.scope, limit),
             ) as cursor,
         ):
-            return [_question(row) for row in await cursor.fetchall()]
+            return [question_of(row) for row in await cursor.fetchall()]
 
     async def all_questions(self) -> list[tuple[Question, GroupState]]:
         """Every logged question with its group's state, oldest first (for CSV export)."""
         async with (
-            self._read() as db,
+            self._database.read() as db,
             db.execute(
-                "SELECT "
-                + ", ".join(f"q.{c.strip()}" for c in _QUESTION_COLUMNS.split(","))
-                + ", g.state FROM questions q JOIN groups g ON g.id = q.group_id ORDER BY q.id"
+                f"SELECT {_QUESTION_COLUMNS}, g.state AS group_state FROM questions q "
+                "JOIN groups g ON g.id = q.group_id WHERE q.scope = ? ORDER BY q.id",
+                (self.scope,),
             ) as cursor,
         ):
-            return [(_question(row), GroupState(row[-1])) for row in await cursor.fetchall()]
+            return [
+                (question_of(row), GroupState(row["group_state"]))
+                for row in await cursor.fetchall()
+            ]
 
-    async def _write_group_change(
+    async def write_group_change(
         self, db: aiosqlite.Connection, change: GroupChange, actor: str, now: str
     ) -> tuple[str, ...]:
-        """Set a group's review state inside the caller's transaction; its tokens."""
+        """Set a group's review state in the caller's transaction; its tokens (NotFoundError,
+        and so the caller's rollback, for a group of another scope)."""
         closed = change.state is not GroupState.OPEN
-        cursor = await db.execute(
-            "UPDATE groups SET state = ?, entry_id = ?, closed_at = ?, closed_by = ? WHERE id = ?",
+        async with db.execute(
+            "UPDATE groups SET state = ?, entry_id = ?, closed_at = ?, closed_by = ? "
+            "WHERE id = ? AND scope = ? RETURNING tokens",
             (
                 str(change.state),
                 change.entry_id,
                 now if closed else None,
                 actor if closed else None,
                 change.group_id,
+                self.scope,
             ),
-        )
-        if not cursor.rowcount:
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
             raise NotFoundError(f"there is no group #{change.group_id} of unanswered questions")
-        async with db.execute("SELECT tokens FROM groups WHERE id = ?", (change.group_id,)) as cur:
-            row = await cur.fetchone()
-        return tuple(row[0].split()) if row else ()
+        return tuple(row["tokens"].split())
 
-    def _index_group_change(self, change: GroupChange, tokens: Sequence[str]) -> None:
+    def index_group_change(self, change: GroupChange, tokens: Sequence[str]) -> None:
         """Keep the in-memory index in step with a committed group change."""
         if change.state is GroupState.OPEN:
             self._index.add(change.group_id, tokens)

@@ -25,13 +25,13 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import aiosqlite
 
 from bot.base.config import StorageSettings
 from bot.base.errors import NotFoundError, SchemaTooNewError, StoreError
-from bot.storage.migrations import LATEST, migrate, schema_version
+from bot.storage.sqlite.migrations import LATEST, migrate, schema_version
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def _check_header(path: Path) -> bool:
 
 
 class Database:
-    """One SQLite connection with the locking, clock and hashing every store method uses."""
+    """One SQLite connection with the locking, clock and hashing every repository uses; its
+    rows are ``aiosqlite.Row`` (read by column name)."""
 
     def __init__(
         self, db: aiosqlite.Connection, path: Path, settings: StorageSettings, clock: Clock
@@ -99,6 +100,7 @@ class Database:
             db = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the database: {exc}") from exc
+        db.row_factory = aiosqlite.Row
         try:
             await db.execute(f"PRAGMA busy_timeout = {int(settings.busy_timeout_ms)}")
             if existed:
@@ -113,7 +115,7 @@ class Database:
             await db.execute("PRAGMA foreign_keys = ON")
             await migrate(db)
             store = cls(db, path, settings, clock)
-            await store._load()
+            await store._load_salt()
         except sqlite3.DatabaseError as exc:
             await db.close()
             raise StoreError(f"{path} cannot be used as a faqbot database: {exc}") from exc
@@ -140,22 +142,22 @@ class Database:
     ) -> None:
         await self.close()
 
-    async def _load(self) -> None:
-        """Read what is kept in memory; subclasses extend this."""
-        async with self._write() as db:
+    async def _load_salt(self) -> None:
+        """Read (creating it the first time) the key that member hashes are made with."""
+        async with self.write() as db:
             await db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('author_salt', ?)",
                 (secrets.token_hex(16),),
             )
             async with db.execute("SELECT value FROM meta WHERE key = 'author_salt'") as cur:
                 row = await cur.fetchone()
-        self._salt = bytes.fromhex(row[0])
+        self._salt = bytes.fromhex(row["value"])
 
     def now(self) -> str:
         """The current time as stored."""
         return timestamp(self.clock())
 
-    def member_hash(self, member_id: int | None) -> str | None:
+    def member_hash(self, member_id: str | None) -> str | None:
         """A member id as a keyed hash: votes stay one per member, the id is not stored."""
         if member_id is None:
             return None
@@ -163,7 +165,7 @@ class Database:
         return digest.hexdigest()[:24]
 
     @contextlib.asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write: kept if the block ends, rolled back if it raises; returns once committed."""
         batch, joined = await self._begin_write()
         try:
@@ -256,16 +258,16 @@ class Database:
             batch.set_exception(error)
             batch.exception()  # writes that already failed never await it: no "never retrieved"
 
-    async def _read_one(self, sql: str, params: tuple[object, ...], missing: str) -> Any:
+    async def read_one(self, sql: str, params: tuple[object, ...], missing: str) -> aiosqlite.Row:
         """The one row a read by id returns; NotFoundError(``missing``) if there is none."""
-        async with self._read() as db, db.execute(sql, params) as cursor:
+        async with self.read() as db, db.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         if row is None:
             raise NotFoundError(missing)
         return row
 
     @contextlib.asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """Serialised read access; an open transaction is committed first (reads see only
         durable writes)."""
         async with self._lock:
@@ -282,16 +284,16 @@ async def _check_existing(db: aiosqlite.Connection, path: Path) -> None:
             "upgrade faqbot (the database was left untouched)"
         )
     async with db.execute("PRAGMA quick_check") as cursor:
-        problems = [row[0] for row in await cursor.fetchall()]
+        problems = [row["quick_check"] for row in await cursor.fetchall()]
     if problems != ["ok"]:
         raise StoreError(
             f"{path} is corrupt ({'; '.join(problems[:3])}); it was left untouched: "
             "restore it from a backup"
         )
     if version == 0:
-        async with db.execute("SELECT count(*) FROM sqlite_master") as cursor:
+        async with db.execute("SELECT count(*) AS n FROM sqlite_master") as cursor:
             row = await cursor.fetchone()
-        if row and row[0]:
+        if row and row["n"]:
             raise StoreError(
                 f"{path} is an SQLite database of another program; it was left untouched"
             )

@@ -1,0 +1,28 @@
+"""The SQLite backend: every SQL statement faqbot runs, and its schema migrations.
+
+``Database`` is the connection with its transaction discipline (group commit, savepoints,
+durable-before-acknowledged) and the numbered migrations. The repositories (``Questions``,
+``AuditLog``, ``Overlay``, ``Feedback``) are each built bound to one community scope and take the
+``Database`` as a collaborator. ``bot.storage.store`` assembles them; nothing outside
+``bot.storage`` imports this package, so another backend can offer the same names.
+"""
+
+from bot.storage.sqlite.audit import AuditLog
+from bot.storage.sqlite.database import Clock, Database, timestamp, utc_now
+from bot.storage.sqlite.feedback import Feedback
+from bot.storage.sqlite.overlay import Overlay
+from bot.storage.sqlite.questions import Questions, load_group_indexes
+from bot.storage.sqlite.retention import expire_text
+
+__all__ = [
+    "AuditLog",
+    "Clock",
+    "Database",
+    "Feedback",
+    "Overlay",
+    "Questions",
+    "expire_text",
+    "load_group_indexes",
+    "timestamp",
+    "utc_now",
+]
