@@ -8,7 +8,6 @@ response and follow-up sent had ``allowed_mentions`` with nothing to parse.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,12 +83,9 @@ async def started_bot(
 ) -> AsyncIterator[FaqBot]:
     """A FaqBot with a fresh service, ready against the fake; the endpoints come from settings."""
     saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
-    settings = dataclasses.replace(
-        settings,
-        discord=dataclasses.replace(
-            settings.discord, api_base_url=fake.api_base, gateway_url=fake.gateway_url
-        ),
-    )
+    endpoints = {"api_base_url": fake.api_base, "gateway_url": fake.gateway_url}
+    discord_settings = settings.discord.model_copy(update=endpoints)
+    settings = settings.model_copy(update={"discord": discord_settings})
     try:
         async with await KnowledgeService.open(settings) as service:
             bot = FaqBot(settings, service, guild_ready_timeout=0.05, **kwargs)

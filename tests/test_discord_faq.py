@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -203,7 +202,7 @@ async def test_reload_keeps_the_knowledge_on_a_bad_file_and_says_why(
     kb = tmp_path / "kb"
     shutil.copytree(KB, kb)
     settings = make_settings(tmp_path, world)
-    settings = dataclasses.replace(settings, knowledge=KnowledgeSettings(paths=(kb,)))
+    settings = settings.model_copy(update={"knowledge": KnowledgeSettings(paths=(kb,))})
     async with started_bot(fake_discord, settings) as bot:
         (kb / "broken.yaml").write_text("topic: x\nentries:\n  - id: Bad Id\n    question: q\n")
         iid = await fake_discord.slash_command("faq reload", {}, world.mod, world.general)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli.health import write_heartbeat
 from bot.cli.main import main
@@ -180,3 +181,47 @@ def test_health_passes_with_a_fresh_heartbeat(environment: Path) -> None:
 
 def test_health_fails_without_a_heartbeat() -> None:
     assert main(["health"]) == 1
+
+
+def test_config_check_shows_the_heartbeat_file_that_will_be_used(
+    capsys: pytest.CaptureFixture[str], environment: Path
+) -> None:
+    assert main(["config", "check"]) == 0
+    shown = yaml.safe_load(capsys.readouterr().out)
+    assert shown["discord"]["heartbeat_file"] == str(environment.with_name("faqbot.heartbeat"))
+
+
+def test_doctor_names_the_variables_that_set_values(
+    capsys: pytest.CaptureFixture[str], environment: Path
+) -> None:
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert "[ok] config: environment (FAQBOT_STORAGE__DATABASE)" in out
+    assert "defaults only" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "named"),
+    [
+        (["--log-level", "foo", "config", "check"], {}, "--log-level"),
+        (["config", "check"], {"FAQBOT_LOGGING__LEVEL": "foo"}, "FAQBOT_LOGGING__LEVEL"),
+    ],
+    ids=["option", "variable"],
+)
+def test_an_unknown_log_level_is_one_line_naming_where_it_was_set(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    environ: dict[str, str],
+    named: str,
+) -> None:
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert named in err and "DEBUG" in err
+    assert err.count("\n") == 1
+
+
+def test_a_lower_case_log_level_option_is_accepted(environment: Path) -> None:
+    assert main(["--log-level", "debug", "config", "check"]) == 0

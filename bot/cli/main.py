@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.base.config import Settings, load_settings
+from bot.base.config import LOG_LEVELS, Settings, load_settings
 from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
 from bot.cli import curation as curation_cli
 from bot.cli import ops as ops_cli
@@ -139,7 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="faqbot", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
     parser.add_argument("--config", type=Path, help="YAML configuration file (default: none)")
-    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        help="DEBUG, INFO, WARNING, ERROR or CRITICAL (default: WARNING; run, sync: logging.level)",
+    )
     parser.add_argument("--log-format", choices=("text", "json"), default=None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -180,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``faqbot`` command."""
     args = build_parser().parse_args(argv)
+    if args.log_level and args.log_level.upper() not in LOG_LEVELS:
+        known = ", ".join(LOG_LEVELS)
+        print(
+            f"faqbot: --log-level must be one of {known}, not {args.log_level[:40]!r}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -190,7 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Terminal commands keep quiet unless asked; the bot itself logs at the configured level.
     bot_running = args.command in ("run", "sync")
     default_level = settings.logging.level if bot_running else "WARNING"
-    setup_logging(args.log_level or default_level, args.log_format or settings.logging.format)
+    level = args.log_level.upper() if args.log_level else default_level
+    setup_logging(level, args.log_format or settings.logging.format)
     try:
         return args.handler(args, settings)
     except FaqbotError as exc:

@@ -21,7 +21,7 @@ from typing import Any
 import aiosqlite
 import yaml
 
-from bot.base.config import Settings, as_dict
+from bot.base.config import Settings, as_dict, describe_sources
 from bot.base.errors import ConfigError, KnowledgeError
 from bot.cli.health import check_heartbeat, heartbeat_path
 from bot.core.knowledge import load_knowledge
@@ -103,13 +103,14 @@ def mask_secrets(data: Any, key: str = "") -> Any:
 
 
 def masked_settings(settings: Settings) -> dict[str, Any]:
-    """The settings as plain data, secrets masked."""
-    return mask_secrets(as_dict(settings))
+    """The settings as plain data, secrets masked, with the heartbeat file that will be used."""
+    data = mask_secrets(as_dict(settings))
+    data["discord"]["heartbeat_file"] = str(heartbeat_path(settings))
+    return data
 
 
 def _config_check(args: argparse.Namespace, settings: Settings) -> int:
-    source = str(args.config) if args.config else "defaults (no --config file)"
-    print(f"# effective configuration: {source} + FAQBOT_* environment")
+    print(f"# effective configuration: {describe_sources(args.config)}")
     print(yaml.safe_dump(masked_settings(settings), sort_keys=False), end="")
     state = "set (hidden)" if os.environ.get(TOKEN_VARIABLE, "").strip() else "NOT set"
     print(f"# {TOKEN_VARIABLE}: {state}")
@@ -182,8 +183,8 @@ def _doctor_database(settings: Settings) -> bool:
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    source = args.config or "defaults"
-    results = [_line(True, "config", f"{source} is valid (see: faqbot config check)")]
+    source = describe_sources(args.config)
+    results = [_line(True, "config", f"{source}: valid (see: faqbot config check)")]
     try:
         knowledge = load_knowledge(settings.knowledge.paths)
     except KnowledgeError as exc:
