@@ -89,6 +89,7 @@ def _package_index_reachable() -> bool:
 @pytest.mark.skipif(
     not _package_index_reachable(), reason="needs PyPI (or PIP_INDEX_URL) to install dependencies"
 )
+@pytest.mark.slow
 def test_dockerfile_install_steps_give_a_working_faqbot(tmp_path: Path) -> None:
     root = tmp_path / "image"
     env_dir = tmp_path / "venv"

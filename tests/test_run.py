@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.base.errors import NotFoundError
 from bot.cli.health import check_heartbeat
 from bot.cli.run import drain
@@ -83,6 +85,7 @@ async def _recorded_texts(database: Path) -> set[str]:
             event_id += 1
 
 
+@pytest.mark.slow
 async def test_sigterm_mid_burst_exits_0_in_time_and_loses_nothing_acknowledged(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
@@ -149,6 +152,7 @@ async def test_rejected_token_is_a_clear_error_without_the_token(
     assert "wrong-token-value" not in text
 
 
+@pytest.mark.slow
 async def test_sigint_when_idle_exits_0(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:

@@ -35,6 +35,7 @@ WRITER = textwrap.dedent(
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.slow
 def test_sigkill_in_a_burst_loses_no_acknowledged_write(tmp_path: Path) -> None:
     path = tmp_path / "faq.sqlite3"
     process = subprocess.Popen(

@@ -83,6 +83,11 @@ CommaList = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+# Discord's public endpoints: the defaults, and what the client compares a proxy URL with.
+DISCORD_API = "https://discord.com/api/v10"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+
+
 class Section(BaseModel):
     """A frozen group of settings that refuses unknown keys."""
 
@@ -134,8 +139,8 @@ class DiscordSettings(Section):
     cooldown_seconds: float = Field(300.0, ge=0.0)
     user_rate_limit: int = Field(5, ge=1)
     user_rate_period_seconds: float = Field(60.0, gt=0.0)
-    api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str = "wss://gateway.discord.gg/"
+    api_base_url: str = DISCORD_API
+    gateway_url: str = DISCORD_GATEWAY
     heartbeat_file: FilePath | None = None
 
 

@@ -19,7 +19,7 @@ import discord.http
 import yarl
 from discord.ext import commands
 
-from bot.base.config import DiscordSettings, Settings
+from bot.base.config import DISCORD_API, DISCORD_GATEWAY, DiscordSettings, Settings
 from bot.core.responder import Responder
 from bot.discord.tree import NO_MENTIONS, FaqTree
 
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.answers", "cogs.faq", "cogs.review")
-DISCORD_API = "https://discord.com/api/v10"
-DISCORD_GATEWAY = "wss://gateway.discord.gg/"
 IDENTIFY_PERIOD = 5.0  # Discord: one IDENTIFY per rate-limit bucket every 5 seconds
 
 
