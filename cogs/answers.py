@@ -20,6 +20,7 @@ from bot.discord.client import FaqBot
 from bot.discord.embeds import NOT_YET, answer_embed, suggestions_embed
 from bot.discord.tree import NO_MENTIONS
 from bot.discord.views import PERSISTENT_ITEMS, answer_view, suggest_view
+from bot.storage import OPERATOR_SCOPE
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Answers(commands.Cog):
             trigger=Trigger.ASK,
             channel=str(interaction.channel_id or 0),
             author=str(interaction.user.id),
+            scope=_key(interaction.guild_id) or OPERATOR_SCOPE,
             guild=_key(interaction.guild_id),
             private=private,
         )
@@ -99,6 +101,8 @@ class Answers(commands.Cog):
         author = message.author
         if me is None or message.guild is None or author.bot or message.webhook_id is not None:
             return None
+        if not self.bot.allows(message.guild.id):
+            return None  # about to leave it: say nothing there
         if author.id == me.id:
             return None
         if f"<@{me.id}>" in message.content or f"<@!{me.id}>" in message.content:
@@ -131,6 +135,7 @@ class Answers(commands.Cog):
             trigger=trigger,
             channel=str(target.channel.id),
             author=str(author.id),
+            scope=str(message.guild.id) if message.guild else OPERATOR_SCOPE,
             guild=_key(target.guild.id if target.guild else None),
             message=str(target.id),
             link=target.jump_url,

@@ -68,14 +68,16 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
     async def _entry_autocomplete(self, interaction: discord.Interaction, current: str) -> Choices:
         if not interaction_is_moderator(interaction, self.bot.settings.discord.moderator_roles):
             return []
-        return entry_choices(self.bot.service.entries(), current)
+        service = await self.bot.community_of(interaction)
+        return entry_choices(service.entries(), current)
 
     async def _removed_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> Choices:
         if not interaction_is_moderator(interaction, self.bot.settings.discord.moderator_roles):
             return []
-        return entry_choices(self.bot.service.removed_entries(), current)
+        service = await self.bot.community_of(interaction)
+        return entry_choices(service.removed_entries(), current)
 
     @app_commands.command(name="add", description="Add an entry (opens a form)")
     async def add(self, interaction: discord.Interaction) -> None:
@@ -86,13 +88,15 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
     @app_commands.autocomplete(entry=_entry_autocomplete)
     async def edit(self, interaction: discord.Interaction, entry: str) -> None:
         """Open the form pre-filled with the entry."""
-        await interaction.response.send_modal(EntryModal("edit", entry=self.bot.service.get(entry)))
+        service = await self.bot.community_of(interaction)
+        await interaction.response.send_modal(EntryModal("edit", entry=service.get(entry)))
 
     @app_commands.command(name="remove", description="Remove an entry (it can be restored)")
     @app_commands.autocomplete(entry=_entry_autocomplete)
     async def remove(self, interaction: discord.Interaction, entry: str) -> None:
         """Remove an entry at once."""
-        record = await self.bot.service.remove_entry(entry, actor_of(interaction))
+        service = await self.bot.community_of(interaction)
+        record = await service.remove_entry(entry, actor_of(interaction))
         await _done(
             interaction, f"Removed `{entry}` (action #{record.id}); `/faq restore` undoes it."
         )
@@ -101,7 +105,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
     @app_commands.autocomplete(entry=_removed_autocomplete)
     async def restore(self, interaction: discord.Interaction, entry: str) -> None:
         """Restore a removed entry."""
-        record = await self.bot.service.restore_entry(entry, actor_of(interaction))
+        service = await self.bot.community_of(interaction)
+        record = await service.restore_entry(entry, actor_of(interaction))
         await _done(interaction, f"Restored `{entry}` (action #{record.id}).")
 
     @phrasing.command(name="add", description="Add another phrasing to an entry")
@@ -113,7 +118,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         text: app_commands.Range[str, 1, 300],
     ) -> None:
         """Add one phrasing."""
-        record = await self.bot.service.add_phrasing(entry, text, actor_of(interaction))
+        service = await self.bot.community_of(interaction)
+        record = await service.add_phrasing(entry, text, actor_of(interaction))
         await _done(interaction, f"Added the phrasing to `{entry}` (action #{record.id}).")
 
     @phrasing.command(name="remove", description="Remove a phrasing from an entry")
@@ -122,7 +128,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         self, interaction: discord.Interaction, entry: str, text: str
     ) -> None:
         """Remove one phrasing."""
-        record = await self.bot.service.remove_phrasing(entry, text, actor_of(interaction))
+        service = await self.bot.community_of(interaction)
+        record = await service.remove_phrasing(entry, text, actor_of(interaction))
         await _done(interaction, f"Removed the phrasing from `{entry}` (action #{record.id}).")
 
     @phrasing_remove.autocomplete("text")
@@ -133,7 +140,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         if not interaction_is_moderator(interaction, self.bot.settings.discord.moderator_roles):
             return []
         try:
-            alternates = self.bot.service.get(entry_id).alternates
+            service = await self.bot.community_of(interaction)
+            alternates = service.get(entry_id).alternates
         except NotFoundError:
             return []
         found = [a for a in alternates if current.casefold() in a.casefold()]
@@ -143,7 +151,7 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
     @app_commands.autocomplete(entry=_entry_autocomplete)
     async def show(self, interaction: discord.Interaction, entry: str) -> None:
         """Show the entry with its phrasings and tags (removed ones too)."""
-        service = self.bot.service
+        service = await self.bot.community_of(interaction)
         removed = {e.id: e for e in service.removed_entries()}
         found = removed.get(entry) or service.get(entry)
         await _done(interaction, "", embed=entry_embed(found, removed=entry in removed))
@@ -156,7 +164,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         page: app_commands.Range[int, 1, 1000] = 1,
     ) -> None:
         """One page of entries."""
-        entries = self.bot.service.entries()
+        service = await self.bot.community_of(interaction)
+        entries = service.entries()
         if tag:
             entries = [e for e in entries if tag.casefold() in (t.casefold() for t in e.tags)]
         pages = max(1, math.ceil(len(entries) / PAGE_SIZE))
@@ -168,7 +177,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
 
     @list_entries.autocomplete("tag")
     async def _tag_autocomplete(self, interaction: discord.Interaction, current: str) -> Choices:
-        tags = sorted({t for e in self.bot.service.entries() for t in e.tags})
+        service = await self.bot.community_of(interaction)
+        tags = sorted({t for e in service.entries() for t in e.tags})
         found = [t for t in tags if current.casefold() in t.casefold()]
         return [app_commands.Choice(name=t[:100], value=t[:100]) for t in found[:25]]
 
@@ -180,7 +190,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         passive: bool = False,
     ) -> None:
         """Show the outcome and every candidate with its score and reason (nothing recorded)."""
-        result = self.bot.service.preview(text, passive=passive)
+        service = await self.bot.community_of(interaction)
+        result = service.preview(text, passive=passive)
         embed = candidates_embed(result.candidates, str(result.outcome), result.explanation)
         await _done(interaction, "", embed=embed)
 
@@ -189,7 +200,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         """Reload; on a broken file keep the current knowledge and say exactly what is wrong."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            count = await self.bot.service.reload()
+            service = await self.bot.community_of(interaction)
+            count = await service.reload()
         except KnowledgeError as error:
             lines = "\n".join(f"• {p}" for p in error.problems[:20])
             await interaction.followup.send(
@@ -203,13 +215,19 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
             f"Reloaded: {count} entries.", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
-    @app_commands.command(name="export", description="The effective knowledge as a YAML file")
-    async def export(self, interaction: discord.Interaction) -> None:
-        """Attach the knowledge (YAML plus every change made in Discord) as one YAML file."""
-        text = self.bot.service.export_yaml("Exported from Discord")
+    @app_commands.command(name="export", description="This server's changes as a YAML file")
+    @app_commands.describe(everything="The whole knowledge this server sees, not only its changes")
+    async def export(self, interaction: discord.Interaction, everything: bool = False) -> None:
+        """Attach this community's changes (or everything it sees) as one YAML file."""
+        service = await self.bot.community_of(interaction)
+        if everything:
+            text = service.export_yaml("Exported from Discord")
+            note = f"{len(service.entries())} entries."
+        else:
+            text = service.export_overlay("Changes made in this server")
+            note = f"{len(service.curator.layer.own_slots())} changed entries."
         file = discord.File(io.BytesIO(text.encode()), "faq-export.yaml")
-        count = len(self.bot.service.entries())
-        await _done(interaction, f"{count} entries.", file=file)
+        await _done(interaction, note, file=file)
 
     @app_commands.command(name="stats", description="Answers, votes and open questions")
     async def stats(
@@ -218,7 +236,8 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         """Counts over the last days."""
         import datetime as dt
 
-        stats = await self.bot.service.stats(dt.timedelta(days=days))
+        service = await self.bot.community_of(interaction)
+        stats = await service.stats(dt.timedelta(days=days))
         await _done(interaction, "", embed=stats_embed(stats))
 
 

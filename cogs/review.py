@@ -48,7 +48,8 @@ class Review(
     ) -> list[app_commands.Choice[int]]:
         if not self._moderates(interaction):
             return []
-        groups = await self.bot.service.groups(limit=25)
+        service = await self.bot.community_of(interaction)
+        groups = await service.groups(limit=25)
         choices = []
         for group in groups:
             sample = quote(group.samples[0] if group.samples else "", 70)
@@ -60,14 +61,15 @@ class Review(
     async def _entry_autocomplete(self, interaction: discord.Interaction, current: str) -> Choices:
         if not self._moderates(interaction):
             return []
-        return entry_choices(self.bot.service.entries(), current)
+        service = await self.bot.community_of(interaction)
+        return entry_choices(service.entries(), current)
 
     @app_commands.command(name="list", description="Groups of unanswered questions, largest first")
     async def list_groups(
         self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
     ) -> None:
         """One page of open groups with counts, first and last seen, samples and jump links."""
-        service = self.bot.service
+        service = await self.bot.community_of(interaction)
         groups = await service.groups(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
         more = len(groups) > PAGE_SIZE
         groups = groups[:PAGE_SIZE]
@@ -81,7 +83,7 @@ class Review(
     @app_commands.autocomplete(group=_group_autocomplete)
     async def show(self, interaction: discord.Interaction, group: int) -> None:
         """The group's questions with jump links; a menu to attach it to a suggested entry."""
-        service = self.bot.service
+        service = await self.bot.community_of(interaction)
         found = await service.group(group)
         questions = await service.group_questions(group, limit=15)
         suggested = [service.get(c.entry_id) for c in await service.suggest_for_group(group)]
@@ -101,7 +103,7 @@ class Review(
         self, interaction: discord.Interaction, group: int, entry: str | None = None
     ) -> None:
         """Attach to the given entry, or offer the suggested entries in a menu."""
-        service = self.bot.service
+        service = await self.bot.community_of(interaction)
         if entry is None:
             await service.group(group)  # NotFoundError before offering anything
             suggested = [service.get(c.entry_id) for c in await service.suggest_for_group(group)]
@@ -123,8 +125,9 @@ class Review(
     @app_commands.autocomplete(group=_group_autocomplete)
     async def create(self, interaction: discord.Interaction, group: int) -> None:
         """Open the entry form pre-filled with the group's questions."""
-        found = await self.bot.service.group(group)
-        texts = [q.text for q in await self.bot.service.group_questions(group, limit=20) if q.text]
+        service = await self.bot.community_of(interaction)
+        found = await service.group(group)
+        texts = [q.text for q in await service.group_questions(group, limit=20) if q.text]
         texts = list(dict.fromkeys(reversed(texts)))  # oldest first, no repeats
         question = texts[0] if texts else (found.samples[0] if found.samples else "")
         modal = EntryModal("create", group_id=group, question=question, alternates=tuple(texts[1:]))
@@ -134,7 +137,8 @@ class Review(
     @app_commands.autocomplete(group=_group_autocomplete)
     async def dismiss(self, interaction: discord.Interaction, group: int) -> None:
         """Dismiss a group (noise, off-topic)."""
-        record = await self.bot.service.dismiss_group(group, actor_of(interaction))
+        service = await self.bot.community_of(interaction)
+        record = await service.dismiss_group(group, actor_of(interaction))
         await interaction.response.send_message(
             f"Dismissed group #{group} (action #{record.id}); `/unanswered undo` reopens it.",
             ephemeral=True,
@@ -144,7 +148,8 @@ class Review(
     @app_commands.command(name="undo", description="Undo the last review action on a group")
     async def undo(self, interaction: discord.Interaction, group: int) -> None:
         """Undo the latest attach, create or dismiss of a group."""
-        record = await self.bot.service.undo_last(f"group:{group}", actor_of(interaction))
+        service = await self.bot.community_of(interaction)
+        record = await service.undo_last(f"group:{group}", actor_of(interaction))
         await interaction.response.send_message(
             f"Undid action #{record.undoes} on group #{group} (action #{record.id}).",
             ephemeral=True,

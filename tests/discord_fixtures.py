@@ -95,6 +95,12 @@ async def started_bot(
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
+async def guild_service(bot: FaqBot) -> KnowledgeService:
+    """The service of the bot's only server: where its members' questions and edits live."""
+    (guild,) = bot.guilds
+    return await bot.service.community(str(guild.id))
+
+
 def assert_quiet(fake: FakeDiscord) -> None:
     """Every message the bot sent (text or embeds) had allowed_mentions with nothing to parse."""
     fake.assert_no_mentions_allowed()

@@ -30,7 +30,7 @@ def _keys(model: type[BaseModel], prefix: str = "") -> set[str]:
 def _flat(data: dict[str, object], prefix: str = "") -> set[str]:
     keys = set()
     for name, value in data.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:  # an empty mapping ({}) is a key of its own
             keys |= _flat(value, f"{prefix}{name}.")
         else:
             keys.add(prefix + name)

@@ -14,6 +14,7 @@ from tests.discord_fixtures import (
     callback_of,
     custom_ids,
     embed_title,
+    guild_service,
     reply_to,
     sent_body,
 )
@@ -80,7 +81,7 @@ async def test_ask_without_answer_says_not_yet_privately_and_logs_it(
     )
     answer = sent_body(await fake_discord.wait_for_request(callback_of(iid)))
     assert answer["content"] == NOT_YET and answer["flags"] & EPHEMERAL
-    groups = await faqbot.service.groups()
+    groups = await (await guild_service(faqbot)).groups()
     assert [g.samples for g in groups] == [("how do I configure kubernetes ingress",)]
 
 
@@ -92,7 +93,7 @@ async def test_ask_with_only_emoji_asks_for_words(
     )
     answer = sent_body(await fake_discord.wait_for_request(callback_of(iid)))
     assert answer["content"] == WORDS_PLEASE and answer["flags"] & EPHEMERAL
-    assert await faqbot.service.groups() == []
+    assert await (await guild_service(faqbot)).groups() == []
 
 
 async def test_suggestions_pick_shows_the_chosen_answer_in_place(
@@ -114,7 +115,7 @@ async def test_suggestions_pick_shows_the_chosen_answer_in_place(
     update = await fake_discord.wait_for_request(callback_of(click, kind=7))
     assert embed_title(update) == "How do I back up a PostgreSQL database?"
     vote_id = next(c for c in custom_ids(sent_body(update)) if c.startswith("faq:vote:1:"))
-    chosen = await faqbot.service.store.event(int(vote_id.rsplit(":", 1)[1]))
+    chosen = await (await guild_service(faqbot)).store.event(int(vote_id.rsplit(":", 1)[1]))
     assert (chosen.outcome, chosen.entry_id, chosen.score) == ("answer", "postgres-backup", None)
 
 
@@ -146,7 +147,7 @@ async def test_none_of_these_logs_the_question_for_review(
     )
     update = sent_body(await fake_discord.wait_for_request(callback_of(click, kind=7)))
     assert update["content"] == NOT_YET and update["components"] == []
-    (group,) = await faqbot.service.groups()
+    (group,) = await (await guild_service(faqbot)).groups()
     assert group.samples == ("how do I back up my database",)
 
 
@@ -171,7 +172,7 @@ async def test_empty_mention_and_emoji_only_mention_get_a_hint(
     assert (await ask_by_mention(fake_discord, world, "")).json["content"] == EMPTY_MENTION
     emoji = await ask_by_mention(fake_discord, world, "🙂🙂 ✨")
     assert emoji.json["content"] == EMPTY_MENTION
-    assert await faqbot.service.groups() == []
+    assert await (await guild_service(faqbot)).groups() == []
 
 
 async def test_mention_in_a_reply_answers_the_replied_to_message(
@@ -217,13 +218,15 @@ async def test_passive_channel_stays_quiet_when_nothing_matches(
     before = len(fake_discord.requests)
     await fake_discord.send_message(world.help_desk, world.alice, "why is my cat orange?")
     assert await nothing_sent(fake_discord, before)
-    assert len(await faqbot.service.groups()) == 1  # still logged for review
+    assert len(await (await guild_service(faqbot)).groups()) == 1  # still logged for review
 
 
 async def test_passive_channel_stays_quiet_when_only_suggestions_fit(
     faqbot: FaqBot, fake_discord: FakeDiscord, world: World
 ) -> None:
-    assert faqbot.service.preview("how do I back up my database?").outcome is Outcome.SUGGEST
+    assert (await guild_service(faqbot)).preview(
+        "how do I back up my database?"
+    ).outcome is Outcome.SUGGEST
     before = len(fake_discord.requests)
     await fake_discord.send_message(world.help_desk, world.alice, "how do I back up my database?")
     assert await nothing_sent(fake_discord, before)

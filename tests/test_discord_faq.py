@@ -17,6 +17,7 @@ from tests.discord_fixtures import (
     assert_quiet,
     callback_of,
     followup_of,
+    guild_service,
     make_settings,
     sent_body,
     started_bot,
@@ -75,12 +76,12 @@ async def test_add_opens_a_form_and_saves_the_entry(
     assert modal["custom_id"] == "faq:entry:add"
     done = sent_body(await submit(fake_discord, world.mod, "faq:entry:add", NEW_ENTRY))
     assert done["flags"] & EPHEMERAL and "Added `php-version`" in done["content"]
-    entry = faqbot.service.get("php-version")
+    entry = (await guild_service(faqbot)).get("php-version")
     assert entry.alternates == ("switch php version", "upgrade php")
     answer = await command(fake_discord, world.alice, "ask", question="switch php version")
     assert answer["embeds"][0]["description"].startswith("Pick it in your control panel. @everyone")
     assert answer["allowed_mentions"]["parse"] == []
-    (record,) = await faqbot.service.store.audit_log()
+    (record,) = await (await guild_service(faqbot)).store.audit_log()
     assert record.action == "entry.add" and record.actor.startswith(f"discord:{world.mod.id}")
 
 
@@ -94,8 +95,8 @@ async def test_form_fields_over_the_limits_are_refused_with_the_draft_returned(
     assert body["flags"] & EPHEMERAL and "question" in body["content"]
     assert "Nothing was saved" in body["content"]
     assert refusal.files and b"Q" * 300 in refusal.files[0].data
-    assert "php-version" not in {e.id for e in faqbot.service.entries()}
-    assert await faqbot.service.store.audit_log() == []
+    assert "php-version" not in {e.id for e in (await guild_service(faqbot)).entries()}
+    assert await (await guild_service(faqbot)).store.audit_log() == []
 
 
 async def test_edit_opens_the_form_pre_filled_and_saves(
@@ -108,16 +109,18 @@ async def test_edit_opens_the_form_pre_filled_and_saves(
     values["answer"] = "Use mysqldump, then copy the dump off the server."
     done = await submit(fake_discord, world.mod, modal["custom_id"], values)
     assert "Saved `mysql-backup`" in sent_body(done)["content"]
-    assert faqbot.service.get("mysql-backup").answer.startswith("Use mysqldump, then")
+    assert (
+        (await guild_service(faqbot)).get("mysql-backup").answer.startswith("Use mysqldump, then")
+    )
 
 
 async def test_remove_then_restore(faqbot: FaqBot, fake_discord: FakeDiscord, world: World) -> None:
     removed = await command(fake_discord, world.mod, "faq remove", entry="ssh-key-login")
     assert "Removed `ssh-key-login`" in removed["content"]
-    assert "ssh-key-login" not in {e.id for e in faqbot.service.entries()}
+    assert "ssh-key-login" not in {e.id for e in (await guild_service(faqbot)).entries()}
     restored = await command(fake_discord, world.mod, "faq restore", entry="ssh-key-login")
     assert "Restored" in restored["content"]
-    assert faqbot.service.get("ssh-key-login")
+    assert (await guild_service(faqbot)).get("ssh-key-login")
 
 
 async def test_phrasing_add_and_remove(
@@ -126,7 +129,7 @@ async def test_phrasing_add_and_remove(
     await command(
         fake_discord, world.mod, "faq phrasing add", entry="ssh-key-login", text="login with a key"
     )
-    assert "login with a key" in faqbot.service.get("ssh-key-login").alternates
+    assert "login with a key" in (await guild_service(faqbot)).get("ssh-key-login").alternates
     await command(
         fake_discord,
         world.mod,
@@ -134,7 +137,7 @@ async def test_phrasing_add_and_remove(
         entry="ssh-key-login",
         text="login with a key",
     )
-    assert "login with a key" not in faqbot.service.get("ssh-key-login").alternates
+    assert "login with a key" not in (await guild_service(faqbot)).get("ssh-key-login").alternates
 
 
 async def test_show_list_test_and_stats(
@@ -183,17 +186,34 @@ async def test_entry_ids_autocomplete(
     ]
 
 
-async def test_export_attaches_the_yaml(
+async def exported(fake: FakeDiscord, world: World, **options: Any) -> tuple[str, dict]:
+    """Run /faq export; the attached file's text and its YAML."""
+    iid = await fake.slash_command("faq export", options, world.mod, world.general)
+    call = await fake.wait_for_request(callback_of(iid))
+    (file,) = call.files
+    assert file.filename == "faq-export.yaml"
+    text = file.data.decode() if isinstance(file.data, bytes) else file.data
+    return text, yaml.safe_load(text)
+
+
+async def test_export_attaches_everything_this_server_sees_on_request(
     faqbot: FaqBot, fake_discord: FakeDiscord, world: World
 ) -> None:
     await command(fake_discord, world.mod, "faq remove", entry="ssh-key-login")
-    iid = await fake_discord.slash_command("faq export", {}, world.mod, world.general)
-    call = await fake_discord.wait_for_request(callback_of(iid))
-    (file,) = call.files
-    data = yaml.safe_load(file.data)
-    assert file.filename == "faq-export.yaml"
+    _, data = await exported(fake_discord, world, everything=True)
     assert "ssh-key-login" not in {e["id"] for e in data["entries"]}
     assert len(data["entries"]) == 5
+
+
+async def test_export_by_default_attaches_only_this_servers_changes(
+    faqbot: FaqBot, fake_discord: FakeDiscord, world: World
+) -> None:
+    await command(fake_discord, world.mod, "faq remove", entry="ssh-key-login")
+    await command(fake_discord, world.mod, "faq phrasing add", entry="mysql-backup", text="dump db")
+    text, data = await exported(fake_discord, world)
+    assert [e["id"] for e in data["entries"]] == ["mysql-backup"]
+    assert "dump db" in data["entries"][0]["alternates"]
+    assert "# removed here: ssh-key-login" in text
 
 
 async def test_reload_keeps_the_knowledge_on_a_bad_file_and_says_why(
@@ -208,7 +228,7 @@ async def test_reload_keeps_the_knowledge_on_a_bad_file_and_says_why(
         iid = await fake_discord.slash_command("faq reload", {}, world.mod, world.general)
         said = sent_body(await fake_discord.wait_for_request(followup_of(iid)))
         assert "Reload refused" in said["content"] and "broken.yaml" in said["content"]
-        assert len(bot.service.entries()) == 6
+        assert len((await guild_service(bot)).entries()) == 6
         (kb / "broken.yaml").unlink()
         iid = await fake_discord.slash_command("faq reload", {}, world.mod, world.general)
         ok = sent_body(await fake_discord.wait_for_request(followup_of(iid)))
@@ -236,11 +256,11 @@ async def test_reload_keeps_the_knowledge_on_a_bad_file_and_says_why(
 async def test_non_moderators_are_refused_and_nothing_changes(
     faqbot: FaqBot, fake_discord: FakeDiscord, world: World, name: str, options: dict
 ) -> None:
-    before = [e.to_dict() for e in faqbot.service.entries()]
+    before = [e.to_dict() for e in (await guild_service(faqbot)).entries()]
     body = await command(fake_discord, world.alice, name, **options)
     assert body["flags"] & EPHEMERAL and "Only moderators" in body["content"]
-    assert [e.to_dict() for e in faqbot.service.entries()] == before
-    assert await faqbot.service.store.audit_log() == []
+    assert [e.to_dict() for e in (await guild_service(faqbot)).entries()] == before
+    assert await (await guild_service(faqbot)).store.audit_log() == []
 
 
 async def test_manage_server_counts_as_moderator(
@@ -256,7 +276,7 @@ async def test_modal_submit_rechecks_the_moderator(
     await open_modal(fake_discord, world.mod, "faq add")
     refusal = await submit_as(fake_discord, world.alice, "faq:entry:add", NEW_ENTRY)
     assert "Only moderators" in sent_body(refusal)["content"]
-    assert "php-version" not in {e.id for e in faqbot.service.entries()}
+    assert "php-version" not in {e.id for e in (await guild_service(faqbot)).entries()}
 
 
 def embed_title_of(body: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from tests.discord_fixtures import (
     callback_of,
     custom_ids,
     embed_title,
+    guild_service,
     make_settings,
     reply_to,
     route,
@@ -53,7 +54,7 @@ async def test_helpful_vote_is_recorded_and_thanked_privately(
     click = await fake_discord.click_button(message_id, vote, world.mod)
     thanks = sent_body(await fake_discord.wait_for_request(callback_of(click)))
     assert thanks["flags"] & EPHEMERAL and "Thanks" in thanks["content"]
-    stats = await faqbot.service.stats()
+    stats = await (await guild_service(faqbot)).stats()
     assert [(c.entry_id, c.helpful) for c in stats.helpfulness] == [("error-502-bad-gateway", 1)]
 
 
@@ -63,8 +64,8 @@ async def test_not_helpful_vote_sends_the_question_to_review(
     message_id, message = await answered(fake_discord, world)
     click = await fake_discord.click_button(message_id, button(message, "faq:vote:0:"), world.alice)
     await fake_discord.wait_for_request(callback_of(click))
-    (group,) = await faqbot.service.groups()
-    questions = await faqbot.service.group_questions(group.id)
+    (group,) = await (await guild_service(faqbot)).groups()
+    questions = await (await guild_service(faqbot)).group_questions(group.id)
     assert [q.kind for q in questions] == [QuestionKind.NOT_HELPFUL]
     assert questions[0].origin.jump_url  # the moderators can jump to the conversation
 
@@ -194,6 +195,6 @@ async def test_buttons_keep_working_after_a_restart(
             message_id, button(message, "faq:vote:1:"), world.mod
         )
         await fake_discord.wait_for_request(callback_of(click))
-        stats = await bot.service.stats()
+        stats = await (await guild_service(bot)).stats()
         assert [c.helpful for c in stats.helpfulness] == [1]
     assert_quiet(fake_discord)

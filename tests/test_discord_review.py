@@ -14,6 +14,7 @@ from tests.discord_fixtures import (
     assert_quiet,
     callback_of,
     custom_ids,
+    guild_service,
     reply_to,
     sent_body,
     started_bot,
@@ -41,7 +42,7 @@ async def run(fake: FakeDiscord, who: Any, world: World, name: str, **options: A
 
 async def only_group(bot: FaqBot) -> int:
     """The id of the only open group."""
-    (group,) = await bot.service.groups()
+    (group,) = await (await guild_service(bot)).groups()
     return group.id
 
 
@@ -107,8 +108,8 @@ async def test_attach_with_an_entry_id_resolves_the_group(
     await run(
         fake_discord, world.mod, world, "unanswered attach", group=group, entry="ssh-key-login"
     )
-    assert (await faqbot.service.group(group)).state is GroupState.RESOLVED
-    assert UNKNOWN in faqbot.service.get("ssh-key-login").alternates
+    assert (await (await guild_service(faqbot)).group(group)).state is GroupState.RESOLVED
+    assert UNKNOWN in (await guild_service(faqbot)).get("ssh-key-login").alternates
 
 
 async def test_create_opens_a_pre_filled_form_and_makes_the_entry(
@@ -132,17 +133,17 @@ async def test_create_opens_a_pre_filled_form_and_makes_the_entry(
     submitted = await fake_discord.submit_modal(modal["custom_id"], values, world.mod)
     done = sent_body(await fake_discord.wait_for_request(callback_of(submitted)))
     assert "Created `kubernetes-ingress`" in done["content"]
-    assert (await faqbot.service.group(group)).entry_id == "kubernetes-ingress"
+    assert (await (await guild_service(faqbot)).group(group)).entry_id == "kubernetes-ingress"
 
 
 async def test_dismiss_then_undo(faqbot: FaqBot, fake_discord: FakeDiscord, world: World) -> None:
     await unanswered(fake_discord, world)
     group = await only_group(faqbot)
     await run(fake_discord, world.mod, world, "unanswered dismiss", group=group)
-    assert (await faqbot.service.group(group)).state is GroupState.DISMISSED
+    assert (await (await guild_service(faqbot)).group(group)).state is GroupState.DISMISSED
     undone = sent_body(await run(fake_discord, world.mod, world, "unanswered undo", group=group))
     assert undone["content"].startswith("Undid action #")
-    assert (await faqbot.service.group(group)).state is GroupState.OPEN
+    assert (await (await guild_service(faqbot)).group(group)).state is GroupState.OPEN
 
 
 async def test_unknown_group_is_a_clear_private_message(
@@ -171,8 +172,8 @@ async def test_non_moderators_are_refused_and_nothing_changes(
     options = extra if name == "unanswered list" else {"group": group} | extra
     body = sent_body(await run(fake_discord, world.alice, world, name, **options))
     assert body["flags"] & EPHEMERAL and "Only moderators" in body["content"]
-    assert (await faqbot.service.group(group)).state is GroupState.OPEN
-    assert await faqbot.service.store.audit_log() == []
+    assert (await (await guild_service(faqbot)).group(group)).state is GroupState.OPEN
+    assert await (await guild_service(faqbot)).store.audit_log() == []
 
 
 async def test_attach_menu_refuses_a_non_moderator(
@@ -187,7 +188,7 @@ async def test_attach_menu_refuses_a_non_moderator(
     )
     refusal = sent_body(await fake_discord.wait_for_request(callback_of(pick)))
     assert "Only moderators" in refusal["content"]
-    assert (await faqbot.service.group(group)).state is GroupState.OPEN
+    assert (await (await guild_service(faqbot)).group(group)).state is GroupState.OPEN
 
 
 async def test_restart_keeps_moderator_changes_and_the_attach_menu_works(
@@ -196,15 +197,17 @@ async def test_restart_keeps_moderator_changes_and_the_attach_menu_works(
     async with started_bot(fake_discord, settings) as bot:
         await unanswered(fake_discord, world)
         await unanswered(fake_discord, world, "kubernetes ingress setup")
-        ssh_group = next(g.id for g in await bot.service.groups() if "rsa" in g.samples[0])
+        ssh_group = next(
+            g.id for g in await (await guild_service(bot)).groups() if "rsa" in g.samples[0]
+        )
         await run(fake_discord, world.mod, world, "faq remove", entry="mysql-backup")
         call = await run(fake_discord, world.mod, world, "unanswered attach", group=ssh_group)
         menu_id = fake_discord.response_message_id(call.params["interaction_id"]) or ""
     async with started_bot(fake_discord, settings) as bot:
-        assert "mysql-backup" not in {e.id for e in bot.service.entries()}
+        assert "mysql-backup" not in {e.id for e in (await guild_service(bot)).entries()}
         pick = await fake_discord.select(
             menu_id, f"faq:attach:{ssh_group}", ["ssh-key-login"], world.mod
         )
         await fake_discord.wait_for_request(callback_of(pick))
-        assert UNKNOWN in bot.service.get("ssh-key-login").alternates
+        assert UNKNOWN in (await guild_service(bot)).get("ssh-key-login").alternates
     assert_quiet(fake_discord)

@@ -35,8 +35,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from bot.base.config_checks import check_roles_are_not_guilds, check_thresholds_agree
 from bot.base.config_sources import (
-    DEFAULT,
     ENV_DELIMITER,
     ENV_PREFIX,
     NULL,
@@ -80,6 +80,7 @@ def _comma_list(value: Any) -> Any:
 FilePath = Annotated[Path, BeforeValidator(_not_empty), AfterValidator(Path.expanduser)]
 # NoDecode: pydantic-settings would parse a list variable as JSON; ours are comma-separated.
 CommaList = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)]
+CommaWords = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -133,6 +134,8 @@ class DiscordSettings(Section):
     """How the bot behaves on Discord."""
 
     guilds: CommaList = ()
+    # Servers that may use the bot; empty means any. The bot leaves the others.
+    allowed_guilds: CommaList = ()
     moderator_roles: CommaList = ()
     passive_channels: CommaList = ()
     skip_moderators: bool = False
@@ -142,6 +145,13 @@ class DiscordSettings(Section):
     api_base_url: str = DISCORD_API
     gateway_url: str = DISCORD_GATEWAY
     heartbeat_file: FilePath | None = None
+
+
+class CommunitiesSettings(Section):
+    """Which base topics (knowledge file names without .yaml) each community gets."""
+
+    default_topics: CommaWords | None = None  # null: every topic
+    topics: dict[str, CommaWords] = Field(default_factory=dict)  # guild id -> its topics
 
 
 class LoggingSettings(Section):
@@ -178,6 +188,7 @@ class Settings(BaseSettings):
     matcher: MatcherSettings = Field(default_factory=MatcherSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    communities: CommunitiesSettings = Field(default_factory=CommunitiesSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod
@@ -214,7 +225,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ConfigError(describe_errors(exc.errors(), origins, Settings)) from None
     finally:
         _LOADING.reset(token)
-    _check_thresholds_agree(settings.matcher, origins)
+    check_thresholds_agree(settings.matcher, origins)
+    check_roles_are_not_guilds(settings.discord, origins)
     base = path.resolve().parent if path is not None else Path.cwd()
     return _with_paths_resolved(settings, base)
 
@@ -237,27 +249,6 @@ def describe_sources(path: Path | None, environ: Mapping[str, str] | None = None
     if not parts:
         return "defaults only (no file, no FAQBOT_* variables)"
     return " + ".join(parts) + " over the defaults"
-
-
-def _check_thresholds_agree(matcher: MatcherSettings, origins: Origins) -> None:
-    """suggest <= answer <= passive answer, blaming whichever of a pair was not the default."""
-    for low, high in (
-        ("suggest_threshold", "answer_threshold"),
-        ("answer_threshold", "passive_answer_threshold"),
-    ):
-        low_value, high_value = getattr(matcher, low), getattr(matcher, high)
-        if low_value <= high_value:
-            continue
-        low_from, high_from = origins.of(("matcher", low)), origins.of(("matcher", high))
-        if low_from == DEFAULT and high_from != DEFAULT:
-            raise ConfigError(
-                f"{high_from}: matcher.{high} ({high_value}) must be at least "
-                f"matcher.{low} ({low_value}, {low_from})"
-            )
-        raise ConfigError(
-            f"{low_from}: matcher.{low} ({low_value}) must not exceed "
-            f"matcher.{high} ({high_value}, {high_from})"
-        )
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -1,8 +1,9 @@
 """Curating entries: add, edit, remove, restore, phrasings, and undo of any change.
 
-The curator keeps the effective knowledge (YAML plus overlay) in memory. Every change is validated
-through ``bot.core.knowledge.entry_from_data``, written with its audit row in one transaction, then
-applied to the matcher incrementally, so the next question sees it.
+The curator works on one layer of knowledge (``bot.core.layers``: the base for the operator, or
+one community's changes over it) and that scope's store. Every change is validated through
+``bot.core.knowledge.entry_from_data``, written with its audit row in one transaction, then
+applied to the layer (memory and index) incrementally, so the next question sees it.
 """
 
 from __future__ import annotations
@@ -11,20 +12,18 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-from bot.base.config import Settings
 from bot.base.errors import NotFoundError, UserError
 from bot.base.redact import redact
-from bot.core.knowledge import Entry, Knowledge, phrasing_key
-from bot.core.matcher import Matcher
+from bot.core.knowledge import Entry, phrasing_key
+from bot.core.layers import Layer
 from bot.core.overlay import (
     EDITABLE,
     OVERLAY_SOURCE,
     Slot,
     entry_data,
     entry_state,
-    phrasing_owners,
     validate_entry,
 )
 from bot.storage import AuditRecord, Change, GroupChange, GroupState, ScopedStore
@@ -33,7 +32,13 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-C = TypeVar("C", bound="Curator")
+C = TypeVar("C", bound="Serialised")
+
+
+class Serialised(Protocol):
+    """What ``serialised`` needs: the lock every change of the knowledge takes."""
+
+    change_lock: asyncio.Lock
 
 
 def serialised(
@@ -43,38 +48,35 @@ def serialised(
 
     @functools.wraps(method)
     async def wrapper(self: C, *args: P.args, **kwargs: P.kwargs) -> R:
-        async with self._change_lock:
+        async with self.change_lock:
             return await method(self, *args, **kwargs)
 
     return wrapper
 
 
 class Curator:
-    """Effective knowledge in memory, kept in step with the store and the matcher."""
+    """Changes to one layer of knowledge, kept in step with its scope's store."""
 
-    def __init__(
-        self, settings: Settings, knowledge: Knowledge, store: ScopedStore, slots: dict[str, Slot]
-    ) -> None:
-        self.settings = settings
+    def __init__(self, layer: Layer, store: ScopedStore, change_lock: asyncio.Lock) -> None:
+        self.layer = layer
         self.store = store
-        self._knowledge = knowledge
-        self._slots = slots
-        self._owners = phrasing_owners(slots)
-        self.matcher = Matcher(self.entries(), knowledge.synonyms, settings.matcher)
-        if not hasattr(self, "_change_lock"):
-            self._change_lock = asyncio.Lock()
+        self.change_lock = change_lock  # shared by every scope: the base is read by all
 
     def entries(self) -> list[Entry]:
-        """The effective entries: YAML plus overlay, removed ones left out."""
-        return [slot.entry for slot in self._slots.values() if not slot.removed]
+        """The effective entries, removed ones left out."""
+        return [slot.entry for slot in self.layer.slots() if not slot.removed]
 
     def removed_entries(self) -> list[Entry]:
         """Entries removed by moderators (they can be restored)."""
-        return [slot.entry for slot in self._slots.values() if slot.removed]
+        return [slot.entry for slot in self.layer.slots() if slot.removed]
+
+    def slot(self, entry_id: str) -> Slot | None:
+        """The entry id's current version here (removed ones included), or None."""
+        return self.layer.slot(entry_id)
 
     def get(self, entry_id: str) -> Entry:
         """The effective entry with this id; NotFoundError if none (or removed)."""
-        slot = self._slots.get(entry_id)
+        slot = self.layer.slot(entry_id)
         if slot is None or slot.removed:
             hint = " (it was removed; restore it first)" if slot else ""
             raise NotFoundError(f"there is no entry {entry_id!r}{hint}")
@@ -82,15 +84,16 @@ class Curator:
 
     def tokens(self, text: str) -> list[str]:
         """Grouping tokens of a question, computed from its redacted text."""
-        return self.matcher.normaliser.tokens(redact(text))
+        return self.layer.normaliser.tokens(redact(text))
 
-    def _check_owners(self, entry: Entry) -> None:
+    def check_owners(self, entry: Entry) -> None:
+        """UserError when another entry already owns one of this entry's phrasings."""
         for text in entry.phrasings:
-            owner = self._owners.get(phrasing_key(text))
+            owner = self.layer.owner_of(phrasing_key(text))
             if owner is not None and owner != entry.id:
                 raise UserError(f"the phrasing {text!r} already belongs to entry {owner!r}")
 
-    async def _commit(
+    async def commit(
         self,
         action: str,
         actor: str,
@@ -105,7 +108,7 @@ class Curator:
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
         if entry is not None:
-            before["entry"] = entry_state(self._slots.get(entry.entry.id))
+            before["entry"] = entry_state(self.layer.slot(entry.entry.id))
             after["entry"] = entry_state(entry)
             if before["entry"] == after["entry"]:
                 raise UserError(f"nothing to change in entry {entry.entry.id!r}")
@@ -127,33 +130,19 @@ class Curator:
             )
         )
         if entry is not None:
-            self._apply(entry)
+            self.layer.apply(entry)
         return record
-
-    def _apply(self, slot: Slot) -> None:
-        entry_id = slot.entry.id
-        old = self._slots.get(entry_id)
-        if old is not None and not old.removed:
-            for text in old.entry.phrasings:
-                if self._owners.get(phrasing_key(text)) == entry_id:
-                    del self._owners[phrasing_key(text)]
-        self._slots[entry_id] = slot
-        if slot.removed:
-            self.matcher.remove(entry_id)
-            return
-        for text in slot.entry.phrasings:
-            self._owners.setdefault(phrasing_key(text), entry_id)
-        self.matcher.upsert(slot.entry)
 
     @serialised
     async def add_entry(self, data: Mapping[str, Any], actor: str) -> AuditRecord:
         """Add a new entry from raw fields (validated); its id must be new."""
         entry = validate_entry(data)
-        if entry.id in self._slots:
-            state = "a removed entry; restore it or" if self._slots[entry.id].removed else "taken;"
+        existing = self.layer.slot(entry.id)
+        if existing is not None:
+            state = "a removed entry; restore it or" if existing.removed else "taken;"
             raise UserError(f"the id {entry.id!r} is {state} choose another id")
-        self._check_owners(entry)
-        return await self._commit(
+        self.check_owners(entry)
+        return await self.commit(
             "entry.add", actor, f"entry:{entry.id}", entry=Slot(new_entry(entry))
         )
 
@@ -169,27 +158,27 @@ class Curator:
         if unknown:
             raise UserError(f"cannot edit {', '.join(sorted(unknown))}: not an entry field")
         entry = validate_entry({**entry_data(current), **changes}, current.source or OVERLAY_SOURCE)
-        self._check_owners(entry)
-        return await self._commit("entry.edit", actor, f"entry:{entry_id}", entry=Slot(entry))
+        self.check_owners(entry)
+        return await self.commit("entry.edit", actor, f"entry:{entry_id}", entry=Slot(entry))
 
     @serialised
     async def remove_entry(self, entry_id: str, actor: str) -> AuditRecord:
         """Remove an entry; it stops matching at once and can be restored."""
         entry = self.get(entry_id)
-        return await self._commit(
+        return await self.commit(
             "entry.remove", actor, f"entry:{entry_id}", entry=Slot(entry, True)
         )
 
     @serialised
     async def restore_entry(self, entry_id: str, actor: str) -> AuditRecord:
         """Bring back a removed entry."""
-        slot = self._slots.get(entry_id)
+        slot = self.layer.slot(entry_id)
         if slot is None:
             raise NotFoundError(f"there is no entry {entry_id!r}")
         if not slot.removed:
             raise UserError(f"entry {entry_id!r} is not removed")
-        self._check_owners(slot.entry)
-        return await self._commit(
+        self.check_owners(slot.entry)
+        return await self.commit(
             "entry.restore", actor, f"entry:{entry_id}", entry=Slot(slot.entry)
         )
 
@@ -202,8 +191,8 @@ class Curator:
             raise UserError(f"{text.strip()!r} is already a phrasing of {entry_id!r}")
         data = entry_data(current)
         entry = validate_entry({**data, "alternates": [*data["alternates"], text]}, current.source)
-        self._check_owners(entry)
-        return await self._commit("phrasing.add", actor, f"entry:{entry_id}", entry=Slot(entry))
+        self.check_owners(entry)
+        return await self.commit("phrasing.add", actor, f"entry:{entry_id}", entry=Slot(entry))
 
     @serialised
     async def remove_phrasing(self, entry_id: str, text: str, actor: str) -> AuditRecord:
@@ -216,7 +205,7 @@ class Curator:
         if len(kept) == len(current.alternates):
             raise NotFoundError(f"{text!r} is not a phrasing of {entry_id!r}")
         entry = validate_entry({**entry_data(current), "alternates": kept}, current.source)
-        return await self._commit("phrasing.remove", actor, f"entry:{entry_id}", entry=Slot(entry))
+        return await self.commit("phrasing.remove", actor, f"entry:{entry_id}", entry=Slot(entry))
 
     async def history(self, entry_id: str, limit: int = 20) -> list[AuditRecord]:
         """The audit rows about one entry, newest first."""
@@ -232,7 +221,7 @@ class Curator:
         slot = group = group_before = None
         if after.get("entry") is not None:
             entry_id = after["entry"]["data"]["id"]
-            current = self._slots.get(entry_id)
+            current = self.layer.slot(entry_id)
             if entry_state(current) != after["entry"]:
                 raise UserError(
                     f"entry {entry_id!r} has changed since action #{action_id}; "
@@ -246,7 +235,7 @@ class Curator:
                 entry = validate_entry(target["data"], current.entry.source or OVERLAY_SOURCE)
                 slot = Slot(entry, bool(target["removed"]))
                 if not slot.removed:
-                    self._check_owners(entry)
+                    self.check_owners(entry)
         if after.get("group") is not None:
             wanted, target = after["group"], before.get("group") or {}
             current_group = await self.store.group(wanted["id"], samples=0)
@@ -261,7 +250,7 @@ class Curator:
             )
         if slot is None and group is None:
             raise UserError(f"action #{action_id} changed nothing that can be undone")
-        return await self._commit(
+        return await self.commit(
             "undo",
             actor,
             record.target,

@@ -11,7 +11,7 @@ plausible but none clearly, and none otherwise (filler such as "hi" is always no
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -89,11 +89,21 @@ class Matcher(PhrasingIndex):
         settings: MatcherSettings | None = None,
     ) -> None:
         self.settings = settings or MatcherSettings()
+        self.synonyms: Mapping[str, tuple[str, ...]] = synonyms or {}
         super().__init__(entries, synonyms)
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
         """The best entries for a text, best first, without deciding anything."""
-        return self._ranked(text, limit)[0]
+        return self.ranked(text, limit)[0]
+
+    def ranked(
+        self, text: str, limit: int, visible: Callable[[str], bool] | None = None
+    ) -> tuple[list[Candidate], bool]:
+        """The ranking of the visible entries, and whether a content word matched as typed."""
+        ranked, as_typed = self._ranked(text, limit if visible is None else limit + 50)
+        if visible is not None:
+            ranked = [c for c in ranked if visible(c.entry_id)][:limit]
+        return ranked, as_typed
 
     def _ranked(self, text: str, limit: int) -> tuple[list[Candidate], bool]:
         """The ranking, and whether any content word matched as typed (not only as a typo)."""
@@ -171,33 +181,47 @@ class Matcher(PhrasingIndex):
 
     def match(self, text: str, *, passive: bool = False) -> MatchResult:
         """Rank entries for a text and decide between answer, suggest and none."""
-        s = self.settings
         if self.normaliser.is_filler(text):
-            return MatchResult(Outcome.NONE, text, (), "only filler words: nothing to match")
-        ranked, as_typed = self._ranked(text, max(5, s.max_suggestions))
-        candidates = tuple(ranked)
-        if not candidates:
-            return MatchResult(Outcome.NONE, text, (), "no entry shares a word with the question")
-        top = candidates[0].score
-        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        bar = s.passive_answer_threshold if passive else s.answer_threshold
-        lead = top - runner_up
-        if top >= bar and lead >= s.margin:
-            why = f"score {top:.2f} reaches {bar:.2f} and leads the runner-up by {lead:.2f}"
-            return MatchResult(Outcome.ANSWER, text, candidates, why)
-        offered = [c for c in candidates if c.score >= s.suggest_threshold]
-        if offered and not as_typed:
-            # A "did you mean" resting only on guessed spellings ("what is love" -> "move")
-            # pointed at the right entry in 2 of 16 such cases over the evaluation sets.
-            why = "no word of the question matches as typed; only guessed spellings do"
-            return MatchResult(Outcome.NONE, text, candidates, why)
-        if offered:
-            if top < bar:
-                why = f"score {top:.2f} is below the answer bar {bar:.2f}"
-            else:
-                why = f"score {top:.2f} leads the runner-up by only {lead:.2f} (< {s.margin:.2f})"
-            return MatchResult(
-                Outcome.SUGGEST, text, candidates, why, tuple(offered[: s.max_suggestions])
-            )
-        why = f"best score {top:.2f} is below the suggest bar {s.suggest_threshold:.2f}"
+            return decide(text, [], False, self.settings, passive=passive, filler=True)
+        ranked, as_typed = self.ranked(text, max(5, self.settings.max_suggestions))
+        return decide(text, ranked, as_typed, self.settings, passive=passive)
+
+
+def decide(
+    text: str,
+    ranked: Sequence[Candidate],
+    as_typed: bool,
+    s: MatcherSettings,
+    *,
+    passive: bool = False,
+    filler: bool = False,
+) -> MatchResult:
+    """The outcome rule over a ranking (best first): answer, suggest or none, and why."""
+    if filler:
+        return MatchResult(Outcome.NONE, text, (), "only filler words: nothing to match")
+    candidates = tuple(ranked)
+    if not candidates:
+        return MatchResult(Outcome.NONE, text, (), "no entry shares a word with the question")
+    top = candidates[0].score
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    bar = s.passive_answer_threshold if passive else s.answer_threshold
+    lead = top - runner_up
+    if top >= bar and lead >= s.margin:
+        why = f"score {top:.2f} reaches {bar:.2f} and leads the runner-up by {lead:.2f}"
+        return MatchResult(Outcome.ANSWER, text, candidates, why)
+    offered = [c for c in candidates if c.score >= s.suggest_threshold]
+    if offered and not as_typed:
+        # A "did you mean" resting only on guessed spellings ("what is love" -> "move")
+        # pointed at the right entry in 2 of 16 such cases over the evaluation sets.
+        why = "no word of the question matches as typed; only guessed spellings do"
         return MatchResult(Outcome.NONE, text, candidates, why)
+    if offered:
+        if top < bar:
+            why = f"score {top:.2f} is below the answer bar {bar:.2f}"
+        else:
+            why = f"score {top:.2f} leads the runner-up by only {lead:.2f} (< {s.margin:.2f})"
+        return MatchResult(
+            Outcome.SUGGEST, text, candidates, why, tuple(offered[: s.max_suggestions])
+        )
+    why = f"best score {top:.2f} is below the suggest bar {s.suggest_threshold:.2f}"
+    return MatchResult(Outcome.NONE, text, candidates, why)

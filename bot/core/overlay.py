@@ -56,13 +56,23 @@ def validate_entry(data: Mapping[str, Any], source: str = "moderator input") -> 
     return entry
 
 
-def apply_overlay(entries: Sequence[Entry], revisions: Iterable[Revision]) -> dict[str, Slot]:
-    """Every entry id (YAML order, then overlay-only ids) with its effective version."""
+def apply_overlay(
+    entries: Sequence[Entry],
+    revisions: Iterable[Revision],
+    *,
+    sources: Mapping[str, Entry] | None = None,
+) -> dict[str, Slot]:
+    """Every entry id (YAML order, then overlay-only ids) with its effective version.
+
+    An edited entry keeps the source (topic file) of the entry it edits: one of ``entries``, or
+    of ``sources`` when the overlay sits over a layer it does not copy (a community's).
+    """
     slots = {entry.id: Slot(entry) for entry in entries}
     for revision in revisions:
         problems: list[Problem] = []
         base = slots.get(revision.entry_id)
-        source = base.entry.source if base and base.entry.source else OVERLAY_SOURCE
+        known = base.entry if base else (sources or {}).get(revision.entry_id)
+        source = known.source if known and known.source else OVERLAY_SOURCE
         entry = entry_from_data(revision.data, source, problems)
         if entry is None:
             log.warning(

@@ -52,7 +52,11 @@ MAX_QUESTION_CHARS = 1000  # longer text is cut before matching (a wall of logs 
 
 
 class Responder:
-    """Turns requests into reply plans under the etiquette rules, and records what was shown."""
+    """Turns requests into reply plans under the etiquette rules, and records what was shown.
+
+    ``service`` is any scope's service of the library; each request is answered by the service
+    of its own scope (``Request.scope``), so a community sees only its own knowledge.
+    """
 
     def __init__(
         self,
@@ -92,8 +96,9 @@ class Responder:
         if not has_words(text):
             return Silent("no words") if trigger is Trigger.PASSIVE else NoWords()
         started = time.perf_counter()
-        result = self.service.preview(text, passive=trigger is Trigger.PASSIVE)
-        plan = await self._plan(request, text, result)
+        service = await self.service.community(request.scope)
+        result = service.preview(text, passive=trigger is Trigger.PASSIVE)
+        plan = await self._plan(service, request, text, result)
         log_outcome(log, result, (time.perf_counter() - started) * 1000, str(trigger))
         return plan
 
@@ -107,24 +112,28 @@ class Responder:
             return False
         return looks_like_question(request.text)
 
-    async def _plan(self, request: Request, text: str, result: MatchResult) -> Plan:
+    async def _plan(
+        self, service: KnowledgeService, request: Request, text: str, result: MatchResult
+    ) -> Plan:
         trigger = request.trigger
         passive = trigger is Trigger.PASSIVE
         if result.outcome is Outcome.ANSWER:
-            return await self._answer(request, text, result)
+            return await self._answer(service, request, text, result)
         if result.outcome is Outcome.SUGGEST and not passive:
-            event_id = await self._record(request, text, result, Outcome.SUGGEST)
-            entries = tuple(self.service.get(c.entry_id) for c in result.suggestions)
+            event_id = await self._record(service, request, text, result, Outcome.SUGGEST)
+            entries = tuple(service.get(c.entry_id) for c in result.suggestions)
             return Suggest(entries, event_id, private=request.private, result=result)
         # Nothing plausible, or (passive) nothing clear enough to say unasked: log for review.
-        event_id, group_id = await self._record_unanswered(request, text, result)
+        event_id, group_id = await self._record_unanswered(service, request, text, result)
         if passive:
             return Silent("no confident answer")
         return NotYet(event_id, group_id, result=result)
 
-    async def _answer(self, request: Request, text: str, result: MatchResult) -> Plan:
+    async def _answer(
+        self, service: KnowledgeService, request: Request, text: str, result: MatchResult
+    ) -> Plan:
         trigger = request.trigger
-        entry = self.service.get(result.entry_id or "")
+        entry = service.get(result.entry_id or "")
         key = request.cooldown_key
         recent = self.cooldowns.recent(key, entry.id)
         if recent is not None and trigger in (Trigger.MENTION, Trigger.REPLY):
@@ -135,14 +144,19 @@ class Responder:
         private = request.private or recent is not None
         if not private:
             self.cooldowns.note(key, entry.id)  # now, so a second question racing this one waits
-        event_id = await self._record(request, text, result, Outcome.ANSWER)
+        event_id = await self._record(service, request, text, result, Outcome.ANSWER)
         return Answer(entry, event_id, private=private, cooldown_key=key, result=result)
 
     async def _record(
-        self, request: Request, text: str, result: MatchResult, outcome: Outcome
+        self,
+        service: KnowledgeService,
+        request: Request,
+        text: str,
+        result: MatchResult,
+        outcome: Outcome,
     ) -> int:
         best = result.best
-        event_id, _ = await self.service.record(
+        event_id, _ = await service.record(
             text,
             outcome,
             entry_id=best.entry_id if best else None,
@@ -154,10 +168,10 @@ class Responder:
         return event_id
 
     async def _record_unanswered(
-        self, request: Request, text: str, result: MatchResult
+        self, service: KnowledgeService, request: Request, text: str, result: MatchResult
     ) -> tuple[int, int | None]:
         best = result.best
-        return await self.service.record(
+        return await service.record(
             text,
             Outcome.NONE,
             entry_id=best.entry_id if best else None,

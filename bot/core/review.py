@@ -19,8 +19,13 @@ MAX_ATTACHED = 20  # phrasings taken from one group; more would bloat the entry
 SUGGEST_SAMPLES = 5
 
 
-class Reviewer(Curator):
-    """Turns groups of unanswered questions into knowledge."""
+class Reviewer:
+    """Turns groups of unanswered questions into knowledge, through one scope's curator."""
+
+    def __init__(self, curator: Curator) -> None:
+        self.curator = curator
+        self.store = curator.store
+        self.change_lock = curator.change_lock
 
     async def groups(
         self, state: GroupState | None = GroupState.OPEN, *, limit: int = 20, offset: int = 0
@@ -39,7 +44,7 @@ class Reviewer(Curator):
         total: dict[str, float] = {}
         best: dict[str, Candidate] = {}
         for text in texts:
-            for candidate in self.matcher.rank(text, limit=5):
+            for candidate in self.curator.layer.rank(text, limit=5):
                 total[candidate.entry_id] = total.get(candidate.entry_id, 0.0) + candidate.score
                 if candidate.score > best.get(candidate.entry_id, candidate).score or (
                     candidate.entry_id not in best
@@ -62,9 +67,11 @@ class Reviewer(Curator):
         for question in reversed(await self.store.group_questions(group_id, limit=500)):
             text = (question.text or "").strip()
             key = phrasing_key(text)
-            if not key or key in taken or key in self._owners or len(text) > MAX_PHRASING:
+            if not key or key in taken or len(text) > MAX_PHRASING:
                 continue
-            if self.matcher.normaliser.is_filler(text):
+            if self.curator.layer.owner_of(key) is not None:
+                continue
+            if self.curator.layer.normaliser.is_filler(text):
                 continue
             taken.add(key)
             found.append(text)
@@ -76,13 +83,13 @@ class Reviewer(Curator):
     async def attach_group(self, group_id: int, entry_id: str, actor: str) -> AuditRecord:
         """Make a group's questions phrasings of an entry and resolve the group."""
         await self._open_group(group_id)
-        entry = self.get(entry_id)
+        entry = self.curator.get(entry_id)
         extra = await self._new_phrasings(group_id, entry)
         slot = None
         if extra:
             data = entry_data(entry)
             slot = Slot(validate_entry({**data, "alternates": [*data["alternates"], *extra]}))
-        return await self._commit(
+        return await self.curator.commit(
             "group.attach",
             actor,
             f"group:{group_id}",
@@ -106,10 +113,10 @@ class Reviewer(Curator):
             fields["alternates"] = [p for p in phrasings if phrasing_key(p) != question]
         fields.setdefault("tags", [])
         entry = validate_entry(fields)
-        if entry.id in self._slots:
+        if self.curator.slot(entry.id) is not None:
             raise UserError(f"the id {entry.id!r} is taken; choose another id")
-        self._check_owners(entry)
-        return await self._commit(
+        self.curator.check_owners(entry)
+        return await self.curator.commit(
             "group.create",
             actor,
             f"group:{group_id}",
@@ -122,7 +129,7 @@ class Reviewer(Curator):
     async def dismiss_group(self, group_id: int, actor: str) -> AuditRecord:
         """Close a group without an answer (noise, off-topic)."""
         await self._open_group(group_id)
-        return await self._commit(
+        return await self.curator.commit(
             "group.dismiss",
             actor,
             f"group:{group_id}",

@@ -1,8 +1,9 @@
 """The knowledge service: what Discord and the command line call to answer and to curate.
 
-It owns the YAML knowledge, the store and the matcher. Entry changes and undo come from
-``bot.core.curation.Curator``, group review from ``bot.core.review.Reviewer``; this
-module adds answering, feedback, stats, reload and export.
+One service serves one scope (the operator's, or one community's) of a ``Library``
+(``bot.core.library``), which holds what all scopes share. Entry changes and undo come from
+``bot.core.curation.Curator``, group review from ``bot.core.review.Reviewer``; this module adds
+answering, feedback, stats, reload and export.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from bot.base.config import Settings
-from bot.base.errors import KnowledgeError, NotFoundError
-from bot.core.curation import Curator, serialised
-from bot.core.knowledge import Knowledge, dump_entries, load_knowledge
+from bot.base.errors import NotFoundError
+from bot.core.curation import Curator
+from bot.core.knowledge import Knowledge, dump_entries
+from bot.core.layers import Layer
 from bot.core.matcher import MatchResult, Outcome
-from bot.core.overlay import apply_overlay
 from bot.core.review import Reviewer
-from bot.storage import NO_ORIGIN, OPERATOR_SCOPE, Origin, Store
+from bot.storage import NO_ORIGIN, Origin, Store
+
+if TYPE_CHECKING:
+    from bot.core.library import Library
 from bot.storage.models import AuditRecord, Question, QuestionKind, Stats, Vote
 
 log = logging.getLogger(__name__)
@@ -36,30 +40,65 @@ class Asked:
     group_id: int | None = None
 
 
-class KnowledgeService(Reviewer):
-    """Answering, curation, review, feedback and stats over one knowledge base and store."""
+class KnowledgeService:
+    """One scope's answering, curation, review, feedback and stats (the operator's, or one
+    community's), over the library every scope shares.
+
+    It is assembled from parts: a ``Curator`` and a ``Reviewer`` bound to this scope's layer of
+    knowledge and its scoped store. A reload builds new parts and swaps them in.
+    """
+
+    def __init__(self, library: Library, scope: str, layer: Layer) -> None:
+        self.library = library
+        self.scope = scope
+        self.settings = library.settings
+        self.store = library.store.scoped(scope)
+        self.bind(layer)
+
+    def bind(self, layer: Layer) -> None:
+        """Serve from ``layer`` from now on (at start, and when a reload swaps layers)."""
+        self.curator = curator = Curator(layer, self.store, self.library.change_lock)
+        self.reviewer = reviewer = Reviewer(curator)
+        # What callers ask of a service, answered by the part that owns it.
+        self.entries, self.removed_entries, self.get = (
+            curator.entries,
+            curator.removed_entries,
+            curator.get,
+        )
+        self.tokens, self.history, self.undo = curator.tokens, curator.history, curator.undo
+        self.add_entry, self.edit_entry = curator.add_entry, curator.edit_entry
+        self.remove_entry, self.restore_entry = curator.remove_entry, curator.restore_entry
+        self.add_phrasing, self.remove_phrasing = curator.add_phrasing, curator.remove_phrasing
+        self.groups, self.group = reviewer.groups, reviewer.group
+        self.suggest_for_group, self.attach_group = (
+            reviewer.suggest_for_group,
+            reviewer.attach_group,
+        )
+        self.create_entry_from_group = reviewer.create_entry_from_group
+        self.dismiss_group = reviewer.dismiss_group
+
+    @property
+    def matcher(self) -> Layer:
+        """What this scope matches against (its layer: rank, match, get, len)."""
+        return self.curator.layer
 
     @classmethod
     async def open(
         cls, settings: Settings, *, knowledge: Knowledge | None = None, store: Store | None = None
-    ) -> Self:
-        """Load the YAML (KnowledgeError if broken), open the store and apply the overlay."""
-        knowledge = knowledge or load_knowledge(settings.knowledge.paths)
-        store = store or await Store.open(settings.storage.database, settings.storage)
-        try:
-            scoped = store.scoped(OPERATOR_SCOPE)  # every community shares it until issue 11
-            slots = apply_overlay(knowledge.entries, await scoped.current_revisions())
-            service = cls(settings, knowledge, scoped, slots)
-            await store.expire_text()
-        except BaseException:
-            await store.close()
-            raise
-        log.info("knowledge service ready with %d entries", len(service.matcher))
-        return service
+    ) -> KnowledgeService:
+        """Open the library (YAML, store, overlays) and return the operator's service."""
+        from bot.core.library import Library  # the library builds services: import it late
+
+        library = await Library.open(settings, knowledge=knowledge, store=store)
+        return library.operator
+
+    async def community(self, scope: str) -> KnowledgeService:
+        """The service of another scope of the same library (a guild id, or ``operator``)."""
+        return await self.library.community(scope)
 
     async def close(self) -> None:
-        """Close the store."""
-        await self.store.owner.close()
+        """Close the library's store."""
+        await self.library.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -181,26 +220,28 @@ class KnowledgeService(Reviewer):
         until = self.store.clock()
         return await self.store.stats(until - period, until + dt.timedelta(seconds=1), top=top)
 
-    @serialised
     async def reload(self, paths: Iterable[Path] | None = None) -> int:
-        """Re-read the YAML and the overlay; on KnowledgeError keep what we had and re-raise."""
-        try:
-            knowledge = load_knowledge(paths or self.settings.knowledge.paths)
-        except KnowledgeError:
-            log.warning("reload refused: the knowledge has problems; keeping the current one")
-            raise
-        slots = apply_overlay(knowledge.entries, await self.store.current_revisions())
-        Curator.__init__(self, self.settings, knowledge, self.store, slots)
-        log.info("knowledge reloaded: %d entries", len(self.matcher))
+        """Re-read the shared YAML and every overlay; on KnowledgeError keep what we had."""
+        await self.library.reload(paths)
         return len(self.matcher)
 
     async def expire_old_text(self) -> int:
         """Apply the retention setting now (the bot calls this daily); rows expired."""
-        return await self.store.owner.expire_text()
+        return await self.library.store.expire_text()
 
     def export_yaml(self, topic: str | None = None) -> str:
-        """The effective knowledge as one YAML topic file that ``load_knowledge`` accepts."""
+        """What this scope sees, as one YAML topic file that ``load_knowledge`` accepts."""
         return dump_entries(self.entries(), topic)
+
+    def export_overlay(self, topic: str | None = None) -> str:
+        """Only this scope's own additions and edits, as a YAML topic file (removals are not
+        entries, so they are listed in a comment at the top)."""
+        own = self.curator.layer.own_slots()
+        text = dump_entries([s.entry for s in own if not s.removed], topic)
+        removed = sorted(s.entry.id for s in own if s.removed)
+        if removed:
+            text = f"# removed here: {', '.join(removed)}\n" + text
+        return text
 
 
 __all__: Sequence[str] = ("Asked", "KnowledgeService", "Origin")

@@ -26,7 +26,8 @@ def is_moderator(user: discord.abc.User, moderator_roles: Iterable[int]) -> bool
         return False
     if user.guild_permissions.manage_guild:
         return True
-    wanted = set(moderator_roles)
+    # A role id equal to the guild's id is its @everyone role: it never makes a moderator.
+    wanted = set(moderator_roles) - {user.guild.id}
     return any(role.id in wanted for role in user.roles)
 
 

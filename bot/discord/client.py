@@ -20,6 +20,7 @@ import yarl
 from discord.ext import commands
 
 from bot.base.config import DISCORD_API, DISCORD_GATEWAY, DiscordSettings, Settings
+from bot.base.errors import UserError
 from bot.core.responder import Responder
 from bot.discord.tree import NO_MENTIONS, FaqTree
 
@@ -114,6 +115,48 @@ class FaqBot(commands.AutoShardedBot):
                 "in the Developer Portal to answer in help channels)"
             )
 
+    async def community_of(self, interaction: discord.Interaction) -> KnowledgeService:
+        """The service of the community (server) an interaction comes from."""
+        if interaction.guild_id is None:
+            raise UserError("This works only in a server.")
+        return await self.service.community(str(interaction.guild_id))
+
+    def allows(self, guild_id: int | None) -> bool:
+        """Whether the operator lets this server use the bot (no allow-list: every server)."""
+        allowed = self.settings.discord.allowed_guilds
+        return not allowed or guild_id in allowed
+
+    async def leave_unlisted(self) -> list[int]:
+        """Leave every server not on ``discord.allowed_guilds``; the ids left.
+
+        Leaving cannot be undone: when the list names none of the servers the bot is in, it is
+        taken for a typo, nothing is left, and the error says why.
+        """
+        allowed = set(self.settings.discord.allowed_guilds)
+        if not allowed or not self.guilds:
+            return []
+        if not allowed & {guild.id for guild in self.guilds}:
+            log.error(
+                "discord.allowed_guilds names none of the %d servers the bot is in; leaving "
+                "none (a typo must not empty the bot): check the list",
+                len(self.guilds),
+            )
+            return []
+        left = []
+        for guild in list(self.guilds):
+            if guild.id not in allowed:
+                log.warning(
+                    "leaving server %s (%s): not in discord.allowed_guilds", guild.id, guild
+                )
+                await guild.leave()
+                left.append(guild.id)
+        return left
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """A new server: stay only if the operator allows it."""
+        if not self.allows(guild.id):
+            await self.leave_unlisted()
+
     @property
     def passive_enabled(self) -> bool:
         """Whether passive answering can run (channels configured and content readable)."""
@@ -150,6 +193,7 @@ class FaqBot(commands.AutoShardedBot):
         """No prefix commands: answering lives in the answers cog's listener."""
 
     async def on_ready(self) -> None:
-        """Log who we are and where."""
+        """Log who we are and where, and leave the servers the operator does not allow."""
         user = self.user
         log.info("ready as %s (%s) in %d guilds", user, user.id if user else "?", len(self.guilds))
+        await self.leave_unlisted()

@@ -149,7 +149,7 @@ class EntryModal(discord.ui.Modal):
         ensure_moderator(interaction, bot.settings.discord.moderator_roles)
         actor = f"discord:{interaction.user.id} ({interaction.user.name})"
         data = self.fields()
-        service = bot.service
+        service = await bot.community_of(interaction)
         if self.mode == "add":
             record = await service.add_entry(data, actor)
         elif self.mode == "edit":

@@ -58,7 +58,8 @@ class AttachSelect(discord.ui.DynamicItem[Select], template=r"faq:attach:(?P<gro
         values = cast("dict[str, Any]", interaction.data).get("values") or []
         if not values or values[0] == "-":
             raise UserError("Pick an entry, or use /unanswered attach with an entry id.")
-        record = await bot.service.attach_group(self.group_id, values[0], actor_of(interaction))
+        service = await bot.community_of(interaction)
+        record = await service.attach_group(self.group_id, values[0], actor_of(interaction))
         await interaction.response.send_message(
             f"Attached group #{self.group_id} to `{values[0]}` (action #{record.id}).",
             ephemeral=True,

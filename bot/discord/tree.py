@@ -70,8 +70,19 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     await reply_ephemeral(interaction, message)
 
 
+NOT_ALLOWED = "This server is not allowed to use this bot."
+
+
 class FaqTree(app_commands.CommandTree):
     """The bot's command tree: one error handler for every slash command."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Refuse every interaction from a server the operator does not allow."""
+        allows = getattr(self.client, "allows", None)
+        if allows is not None and not allows(interaction.guild_id):
+            await reply_ephemeral(interaction, NOT_ALLOWED)
+            return False
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /

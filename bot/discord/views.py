@@ -104,7 +104,7 @@ class VoteButton(
         await guarded(interaction, self._vote(interaction))
 
     async def _vote(self, interaction: discord.Interaction) -> None:
-        service = faqbot(interaction).service
+        service = await faqbot(interaction).community_of(interaction)
         vote = await service.record_vote(self.event_id, str(interaction.user.id), self.helpful)
         if vote.changed:
             text = "Vote changed. Thanks!"
@@ -184,7 +184,7 @@ class PickButton(
         await guarded(interaction, self._pick(interaction))
 
     async def _pick(self, interaction: discord.Interaction) -> None:
-        service = faqbot(interaction).service
+        service = await faqbot(interaction).community_of(interaction)
         entry = service.get(self.entry_id)
         event_id = await service.record_choice(self.event_id, entry.id)
         asker = _asker_of(interaction)
@@ -227,7 +227,8 @@ class NoneButton(discord.ui.DynamicItem[Button], template=r"faq:none:(?P<event>\
         await guarded(interaction, self._none(interaction))
 
     async def _none(self, interaction: discord.Interaction) -> None:
-        await faqbot(interaction).service.record_none_of_these(self.event_id)
+        service = await faqbot(interaction).community_of(interaction)
+        await service.record_none_of_these(self.event_id)
         if _asker_of(interaction) == interaction.user.id:
             await interaction.response.edit_message(
                 content=NOT_YET, embed=None, view=None, allowed_mentions=NO_MENTIONS

@@ -8,6 +8,7 @@ from tests.fake_discord.gateway import Gateway
 from tests.fake_discord.options import command_data
 from tests.fake_discord.payloads import (
     channel_payload,
+    guild_create_payload,
     interaction_payload,
     message_payload,
 )
@@ -15,6 +16,7 @@ from tests.fake_discord.state import (
     FORUM_CHANNEL,
     PUBLIC_THREAD,
     Channel,
+    Guild,
     Interaction,
     Member,
     User,
@@ -55,6 +57,10 @@ class Events:
         self.world.messages[message["id"]] = message
         await self.gateway.dispatch("MESSAGE_CREATE", message, channel.guild_id)
         return message["id"]
+
+    async def join_guild(self, guild: Guild) -> None:
+        """The bot is invited to a guild added after it connected (GUILD_CREATE)."""
+        await self.gateway.dispatch("GUILD_CREATE", guild_create_payload(guild), guild.id)
 
     async def create_thread(
         self, forum: Channel, author: Member, title: str, content: str

@@ -49,6 +49,7 @@ def route_table(h: RestHandlers) -> list[RouteSpec]:
     reaction = message + "/reactions/{emoji}/@me"
     return [
         RouteSpec("GET", "/users/@me", "get_me", h.get_me),
+        RouteSpec("DELETE", "/users/@me/guilds/{guild_id}", "leave_guild", h.leave_guild),
         RouteSpec("GET", "/oauth2/applications/@me", "get_application", h.get_application),
         RouteSpec("GET", "/gateway", "get_gateway", h.get_gateway),
         RouteSpec("GET", "/gateway/bot", "get_gateway_bot", h.get_gateway_bot),

@@ -58,6 +58,15 @@ class RestHandlers:
         """GET /users/@me."""
         return 200, user_payload(self._world.bot_user)
 
+    async def leave_guild(self, call: RecordedRequest) -> Reply:
+        """DELETE /users/@me/guilds/{guild_id}: the bot leaves; GUILD_DELETE follows."""
+        guild_id = call.params["guild_id"]
+        if guild_id not in self._world.guilds:
+            return _error(404, "Unknown Guild", 10004)
+        await self._dispatch("GUILD_DELETE", {"id": guild_id}, guild_id)
+        del self._world.guilds[guild_id]
+        return NO_CONTENT
+
     async def get_application(self, call: RecordedRequest) -> Reply:
         """GET /oauth2/applications/@me."""
         return 200, application_payload(self._world.bot_user)

@@ -1,0 +1,117 @@
+"""The library: what every scope of one running bot shares, and the scopes it serves.
+
+It holds the settings, the base knowledge (YAML plus the operator's overlay, with the one shared
+index), the store, and one ``KnowledgeService`` per scope asked for so far: the operator's, and
+each community's, built the first time it is needed from that community's own overlay. A change
+to the knowledge, in any scope, takes the library's one lock: a community's checks read the base,
+so no change may see another half done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Self
+
+from bot.base.config import Settings
+from bot.base.errors import KnowledgeError
+from bot.core.knowledge import Knowledge, load_knowledge
+from bot.core.layers import BaseLayer, CommunityLayer, topic_of
+from bot.core.overlay import Slot, apply_overlay
+from bot.core.service import KnowledgeService
+from bot.storage import OPERATOR_SCOPE, ScopedStore, Store
+
+log = logging.getLogger(__name__)
+
+
+class Library:
+    """The shared base and the services of every scope asked for so far."""
+
+    def __init__(self, settings: Settings, knowledge: Knowledge, store: Store, base: BaseLayer):
+        self.settings = settings
+        self.knowledge = knowledge
+        self.store = store
+        self.base = base
+        self.change_lock = asyncio.Lock()
+        self.operator = KnowledgeService(self, OPERATOR_SCOPE, base)
+        self._communities: dict[str, KnowledgeService] = {}
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, knowledge: Knowledge | None = None, store: Store | None = None
+    ) -> Self:
+        """Load the YAML (KnowledgeError if broken), open the store and apply the overlay."""
+        knowledge = knowledge or load_knowledge(settings.knowledge.paths)
+        store = store or await Store.open(settings.storage.database, settings.storage)
+        try:
+            base = await build_base(knowledge, store.scoped(OPERATOR_SCOPE), settings)
+            await store.expire_text()
+        except BaseException:
+            await store.close()
+            raise
+        log.info("knowledge ready with %d entries", len(base))
+        return cls(settings, knowledge, store, base)
+
+    async def community(self, scope: str) -> KnowledgeService:
+        """The service of one scope (a guild id, or ``operator``), built on first use."""
+        if scope == OPERATOR_SCOPE:
+            return self.operator
+        service = self._communities.get(scope)
+        if service is None:
+            layer = await self._community_layer(scope, self.base)
+            service = self._communities.setdefault(scope, KnowledgeService(self, scope, layer))
+        return service
+
+    def topics_off(self, scope: str) -> frozenset[str]:
+        """The base topics this community does not get (operator settings)."""
+        chosen = self.settings.communities.topics.get(scope)
+        if chosen is None:
+            chosen = self.settings.communities.default_topics
+        if chosen is None:
+            return frozenset()
+        every = {topic_of(entry) for entry in self.knowledge.entries} - {None}
+        return frozenset(every - set(chosen))  # type: ignore[operator]
+
+    async def _community_layer(self, scope: str, base: BaseLayer) -> CommunityLayer:
+        own = await own_slots(self.store.scoped(scope), base)
+        return CommunityLayer(base, own, topics_off=self.topics_off(scope))
+
+    async def reload(self, paths: Iterable[Path] | None = None) -> int:
+        """Re-read the YAML and every overlay, then swap them in at once; on KnowledgeError
+        keep what we had and re-raise."""
+        async with self.change_lock:
+            try:
+                knowledge = load_knowledge(paths or self.settings.knowledge.paths)
+            except KnowledgeError:
+                log.warning("reload refused: the knowledge has problems; keeping the current one")
+                raise
+            base = await build_base(knowledge, self.store.scoped(OPERATOR_SCOPE), self.settings)
+            layers = {
+                scope: await self._community_layer(scope, base) for scope in self._communities
+            }
+            self.knowledge, self.base = knowledge, base
+            self.operator.bind(base)
+            for scope, service in self._communities.items():
+                service.bind(layers[scope])
+        log.info("knowledge reloaded: %d entries", len(base))
+        return len(base)
+
+    async def close(self) -> None:
+        """Close the store."""
+        await self.store.close()
+
+
+async def build_base(knowledge: Knowledge, store: ScopedStore, settings: Settings) -> BaseLayer:
+    """The base layer: the YAML with the operator's overlay applied, indexed."""
+    revisions = await store.current_revisions()
+    slots = apply_overlay(knowledge.entries, revisions)
+    changed = {revision.entry_id for revision in revisions}
+    return BaseLayer(slots, knowledge.synonyms, settings.matcher, changed=changed)
+
+
+async def own_slots(store: ScopedStore, base: BaseLayer) -> dict[str, Slot]:
+    """One community's changes: each id it touched with its latest version there."""
+    by_id = {slot.entry.id: slot.entry for slot in base.slots()}
+    return apply_overlay([], await store.current_revisions(), sources=by_id)
