@@ -38,6 +38,10 @@ SAMPLE_ROWS = {
         "INSERT INTO questions (scope, group_id, kind, text, guild_id, created_at) VALUES "
         "('123', 2, 'none', 'replication lag', '123', '2025-01-01T00:00:00.000+00:00')",
     ],
+    5: [
+        "INSERT INTO events (scope, outcome, entry_id, text, guild_id, created_at) VALUES "
+        "('123', 'answer', 'kept', 'kept?', '123', '2025-01-01T00:00:00.000+00:00')",
+    ],
 }
 
 
@@ -152,8 +156,8 @@ async def test_text_ids_and_scopes_keep_every_row_of_the_previous_schema(tmp_pat
             await db.execute(statement)
     before = {table: rows_of(path, table) for table in SCOPED_TABLES}
 
-    async with await Store.open(path):
-        pass
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await migrate(db, target=4)  # migration 5 then moves guild rows: tested below
 
     ids = {"guild_id", "channel_id", "message_id"}
     for table, old_rows in before.items():
@@ -177,7 +181,7 @@ async def test_after_the_migration_a_numeric_id_stays_a_string(tmp_path: Path) -
         for statement in V3_ROWS:
             await db.execute(statement)
     async with await Store.open(path) as opened:
-        store = opened.scoped(OPERATOR_SCOPE)
+        store = opened.scoped(str(SNOWFLAKE))  # the event came from that guild
         migrated = await store.event(1)
         assert migrated.origin.guild_id == str(SNOWFLAKE)
         assert migrated.origin.channel_id == "22"
@@ -194,3 +198,67 @@ async def test_after_the_migration_a_numeric_id_stays_a_string(tmp_path: Path) -
             "SELECT guild_id, typeof(guild_id) FROM events WHERE id = ?", (event_id,)
         )
         assert stored.fetchone() == ("123", "text")
+
+
+MIXED_V3_ROWS = [
+    # One review group with questions from two guilds (2 from A, 1 from B) and the console.
+    "INSERT INTO groups (id, tokens, size, first_seen, last_seen) VALUES "
+    "(1, 'lag replic', 4, 't1', 't4')",
+    "INSERT INTO groups (id, tokens, size, first_seen, last_seen, state) VALUES "
+    "(2, 'dns', 1, 't1', 't1', 'resolved')",
+    "INSERT INTO questions (id, group_id, kind, text, guild_id, created_at) VALUES "
+    "(1, 1, 'none', 'replication lag', 111, 't1')",
+    "INSERT INTO questions (id, group_id, kind, text, guild_id, created_at) VALUES "
+    "(2, 1, 'none', 'lag on replica', 222, 't2')",
+    "INSERT INTO questions (id, group_id, kind, text, guild_id, created_at) VALUES "
+    "(3, 1, 'none', 'replica lag', 111, 't3')",
+    "INSERT INTO questions (id, group_id, kind, text, created_at) VALUES "
+    "(4, 1, 'none', 'lagging replica', 't4')",
+    "INSERT INTO questions (id, group_id, kind, text, guild_id, created_at) VALUES "
+    "(5, 2, 'none', 'dns', 222, 't1')",
+    "INSERT INTO events (id, outcome, text, guild_id, question_id, created_at) VALUES "
+    "(1, 'none', 'replication lag', 111, 1, 't1')",
+    "INSERT INTO events (id, outcome, entry_id, text, created_at) VALUES "
+    "(2, 'answer', 'kept', 'kept?', 't2')",
+    "INSERT INTO events (id, outcome, entry_id, text, guild_id, created_at) VALUES "
+    "(3, 'answer', 'kept', 'kept?', 222, 't2')",
+    "INSERT INTO votes (event_id, voter_hash, entry_id, helpful, created_at, updated_at) VALUES "
+    "(3, 'v', 'kept', 1, 't2', 't2')",
+    "INSERT INTO audit (id, created_at, actor, action, target, before, after) VALUES "
+    "(1, 't1', 'mod', 'entry.add', 'entry:kept', NULL, '{}')",
+]
+
+
+async def test_guild_rows_move_to_their_guild_and_mixed_groups_split(tmp_path: Path) -> None:
+    path = tmp_path / "faq.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await migrate(db, target=3)
+        for statement in MIXED_V3_ROWS:
+            await db.execute(statement)
+    counts = {table: len(rows_of(path, table)) for table in SCOPED_TABLES}
+
+    async with await Store.open(path) as store:
+        a, b = store.scoped("111"), store.scoped("222")
+        operator = store.scoped(OPERATOR_SCOPE)
+        (group_a,) = await a.groups()
+        (group_b,) = await b.groups()
+        (group_console,) = await operator.groups()
+        assert (group_a.id, group_a.size) == (1, 2)
+        assert group_b.size == 1 and group_b.id not in (1, 2)
+        assert group_console.size == 1
+        assert [q.text for q in await a.group_questions(1)] == ["replica lag", "replication lag"]
+        assert [q.text for q in await b.group_questions(group_b.id)] == ["lag on replica"]
+        assert (await b.group(2)).state.value == "resolved"  # history moves too
+        assert (await a.event(1)).text == "replication lag"
+        assert (await operator.event(2)).text == "kept?"
+        assert len(await operator.audit_log()) == 1  # edits stay with the operator
+    after = {table: len(rows_of(path, table)) for table in SCOPED_TABLES}
+    assert after == {**counts, "groups": counts["groups"] + 2}  # a copy for B and the console
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert db.execute("SELECT scope FROM votes").fetchall() == [("222",)]  # as its event
+        sizes = db.execute(
+            "SELECT g.id, g.size, COUNT(q.id) FROM groups g JOIN questions q ON q.group_id = g.id"
+            " WHERE g.id != 2 GROUP BY g.id"
+        ).fetchall()
+        assert all(size == n for _, size, n in sizes)

@@ -6,6 +6,7 @@ runner turns foreign-key enforcement off around it and checks every reference be
 
 from __future__ import annotations
 
+from bot.storage.sqlite.by_guild import SCOPE_BY_GUILD
 from bot.storage.sqlite.rebuild import TEXT_IDS_AND_SCOPES
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -101,4 +102,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 4: platform-neutral TEXT ids and a community ``scope`` on every table of community data.
     TEXT_IDS_AND_SCOPES,
+    # 5: rows that came from a guild move to that guild's scope; mixed review groups split.
+    SCOPE_BY_GUILD,
 )
