@@ -19,6 +19,7 @@ from bot.base.errors import UserError
 from bot.cli.curation import _default_actor
 from bot.cli.entry_files import (
     EDIT_HEADER,
+    argument,
     edit_text,
     entry_yaml,
     one_line,
@@ -199,11 +200,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     actor = argparse.ArgumentParser(add_help=False)
     actor.add_argument(
         "--actor",
+        type=argument,
         default=_default_actor(),
         help="who is recorded in the audit log (default: cli:<your login name>)",
     )
     entry_id = argparse.ArgumentParser(add_help=False)
-    entry_id.add_argument("id", metavar="ID", help="the entry's id, e.g. vm-vs-container")
+    entry_id.add_argument(
+        "id", type=argument, metavar="ID", help="the entry's id, e.g. vm-vs-container"
+    )
 
     entries = sub.add_parser(
         "entries",
@@ -212,7 +216,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     actions = entries.add_subparsers(dest="entries_command", required=True, metavar="ACTION")
     listing = _command(actions, "list", help="entries: id, question and tags")
-    listing.add_argument("--tag", help="only entries with this tag (default: every tag)")
+    listing.add_argument(
+        "--tag", type=argument, help="only entries with this tag (default: every tag)"
+    )
     listing.add_argument(
         "--changed",
         action="store_true",
@@ -264,7 +270,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         ("remove", _phrasing_remove, "remove a phrasing (not the main question)"),
     ):
         command = _command(which, name, parents=[entry_id, actor], help=verb)
-        command.add_argument("text", nargs="+", metavar="TEXT", help="the phrasing")
+        command.add_argument("text", nargs="+", type=argument, metavar="TEXT", help="the phrasing")
         command.set_defaults(handler=_run(handler))
 
     history = sub.add_parser(

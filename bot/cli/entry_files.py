@@ -25,6 +25,15 @@ EDIT_HEADER = (
 )
 
 
+def argument(value: str) -> str:
+    """A command-line argument with undecodable bytes (lone surrogates) replaced by U+FFFD.
+
+    Python hands bytes that are not UTF-8 to argv as lone surrogates, which SQLite cannot
+    store and YAML export cannot write: they never go further than this.
+    """
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+
+
 def one_line(message: str) -> str:
     """A multi-line error (such as the field list of an invalid entry) as one line."""
     head, *rest = [line.strip() for line in message.splitlines() if line.strip()] or [""]

@@ -51,7 +51,7 @@ def runner(folder: Path, database: Path) -> Run:
     env["FAQBOT_STORAGE__DATABASE"] = str(database)
     env["FAQBOT_KNOWLEDGE__PATHS"] = str(KNOWLEDGE)
 
-    def run(*args: str, editor: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(*args: str | bytes, editor: str | None = None) -> subprocess.CompletedProcess[str]:
         extra = {"EDITOR": editor} if editor else {}
         return subprocess.run(
             [sys.executable, "-m", "bot", *args],
@@ -190,6 +190,13 @@ def test_phrasing_add_then_remove(faqbot: Run) -> None:
     assert "https cert expired" in with_it["alternates"]
     assert removed == "phrasing removed from renew-ssl-certificate (action #5)\n"
     assert without["alternates"] == ["lets encrypt certificate expired"]
+
+
+def test_undecodable_bytes_in_a_phrasing_are_replaced_not_stored_raw(faqbot: Run) -> None:
+    ok(faqbot("entries", "phrasing", "add", "vm-vs-container", b"caf\xe9 docker"))
+
+    shown = yaml.safe_load(ok(faqbot("entries", "show", "vm-vs-container")))
+    assert shown["alternates"][-1] == "caf\ufffd docker"
 
 
 def test_history_lists_actions_newest_first_and_undo_of_one_works(faqbot: Run) -> None:
