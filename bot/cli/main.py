@@ -19,6 +19,7 @@ from bot import __version__
 from bot.base.config import LOG_LEVELS, Settings, load_settings
 from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
 from bot.cli import curation as curation_cli
+from bot.cli import entries as entries_cli
 from bot.cli import ops as ops_cli
 from bot.cli import run as run_cli
 from bot.cli.render import describe_result
@@ -176,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=7)
     bench.set_defaults(handler=_bench)
     curation_cli.add_commands(sub)
+    entries_cli.add_commands(sub)
     run_cli.add_commands(sub)
     ops_cli.add_commands(sub)
     return parser
