@@ -59,8 +59,14 @@ class Events:
         return message["id"]
 
     async def join_guild(self, guild: Guild) -> None:
-        """The bot is invited to a guild added after it connected (GUILD_CREATE)."""
-        await self.gateway.dispatch("GUILD_CREATE", guild_create_payload(guild), guild.id)
+        """The bot is invited to a guild added after it connected (GUILD_CREATE).
+
+        Discord sends a joined guild without ``unavailable`` (only guilds coming back from an
+        outage carry ``unavailable: false``), which is how discord.py tells a join apart.
+        """
+        payload = guild_create_payload(guild)
+        payload.pop("unavailable", None)
+        await self.gateway.dispatch("GUILD_CREATE", payload, guild.id)
 
     async def create_thread(
         self, forum: Channel, author: Member, title: str, content: str
