@@ -193,14 +193,15 @@ async def test_unlisted_servers_are_left_at_start_and_when_invited(
         left = await fake_discord.wait_for_request(lambda r: r.route == "leave_guild")
         assert left.params["guild_id"] == server_b.guild.id
         third = fake_discord.add_guild("Uninvited")
+        removed = asyncio.ensure_future(
+            started.wait_for("guild_remove", check=lambda g: g.id == int(third.id), timeout=5)
+        )
         await fake_discord.join_guild(third)
         again = await fake_discord.wait_for_request(
             lambda r: r.route == "leave_guild" and r.params["guild_id"] == third.id
         )
         assert again is not None
-        async with asyncio.timeout(5):  # GUILD_DELETE reaches the bot after the REST call
-            while len(started.guilds) > 1:
-                await asyncio.sleep(0.01)
+        await removed  # GUILD_DELETE reaches the bot after the REST call
         assert [g.id for g in started.guilds] == [int(world.guild.id)]
 
 

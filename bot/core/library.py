@@ -10,7 +10,9 @@ so no change may see another half done.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Self
@@ -21,7 +23,7 @@ from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.layers import BaseLayer, CommunityLayer, topic_of
 from bot.core.overlay import Slot, apply_overlay
 from bot.core.service import KnowledgeService
-from bot.storage import OPERATOR_SCOPE, ScopedStore, Store
+from bot.storage import OPERATOR_SCOPE, EntryCount, ScopedStore, Stats, Store
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +100,46 @@ class Library:
         log.info("knowledge reloaded: %d entries", len(base))
         return len(base)
 
+    async def stats_everywhere(
+        self, period: dt.timedelta = dt.timedelta(days=7), *, top: int = 5
+    ) -> Stats:
+        """The operator's stats: every scope's counts summed, tops merged."""
+        parts = []
+        for scope in await self.store.scopes() or [OPERATOR_SCOPE]:
+            service = await self.community(scope)
+            parts.append(await service.stats(period, top=top))
+        return sum_stats(parts, top)
+
     async def close(self) -> None:
         """Close the store."""
         await self.store.close()
+
+
+def sum_stats(parts: list[Stats], top: int) -> Stats:
+    """Several scopes' stats over the same period as one."""
+    answered: Counter[str] = Counter()
+    helpful: Counter[str] = Counter()
+    not_helpful: Counter[str] = Counter()
+    for part in parts:
+        for count in part.top_entries:
+            answered[count.entry_id] += count.answered
+        for count in part.helpfulness:
+            helpful[count.entry_id] += count.helpful
+            not_helpful[count.entry_id] += count.not_helpful
+    voted = sorted(helpful.keys() | not_helpful.keys(), key=lambda e: -helpful[e] - not_helpful[e])
+    groups = sorted((g for p in parts for g in p.largest_groups), key=lambda g: -g.size)
+    return Stats(
+        since=parts[0].since,
+        until=parts[0].until,
+        answered=sum(p.answered for p in parts),
+        suggested=sum(p.suggested for p in parts),
+        unanswered=sum(p.unanswered for p in parts),
+        top_entries=tuple(EntryCount(e, answered=n) for e, n in answered.most_common(top)),
+        helpfulness=tuple(
+            EntryCount(e, helpful=helpful[e], not_helpful=not_helpful[e]) for e in voted[:top]
+        ),
+        largest_groups=tuple(groups[:top]),
+    )
 
 
 async def build_base(knowledge: Knowledge, store: ScopedStore, settings: Settings) -> BaseLayer:

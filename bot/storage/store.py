@@ -104,6 +104,10 @@ class Store:
         """Apply retention in every scope: text older than ``days`` (default: the setting)."""
         return await backend.expire_text(self.database, days)
 
+    async def scopes(self) -> list[str]:
+        """Every scope holding data (the operator's view across communities), sorted."""
+        return await backend.scopes(self.database)
+
     @property
     def path(self) -> Path:
         """The database file."""

@@ -31,3 +31,15 @@ async def expire_text(database: Database, days: int | None = None) -> int:
     if expired:
         log.info("expired the text of %d stored questions older than %d days", expired, days)
     return expired
+
+
+async def scopes(database: Database) -> list[str]:
+    """Every scope that holds any community data (for the operator's sums), sorted."""
+    async with (
+        database.read() as db,
+        db.execute(
+            "SELECT scope FROM events UNION SELECT scope FROM groups "
+            "UNION SELECT scope FROM audit ORDER BY scope"
+        ) as cursor,
+    ):
+        return [row["scope"] for row in await cursor.fetchall()]
