@@ -113,6 +113,7 @@ class Database:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = FULL")
             await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA secure_delete = ON")  # not the build's default: ours
             await migrate(db)
             store = cls(db, path, settings, clock)
             await store._load_salt()
