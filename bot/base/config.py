@@ -158,6 +158,12 @@ class LoggingSettings(Section):
         return value.upper()
 
 
+class ConsoleSettings(Section):
+    """``faqbot console``: what its history file beside the database keeps."""
+
+    history: Literal["redacted", "off"] = "redacted"
+
+
 # The sources load_settings adds while it builds one Settings; empty otherwise.
 _LOADING: ContextVar[tuple[PydanticBaseSettingsSource, ...]] = ContextVar("_LOADING", default=())
 
@@ -179,6 +185,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @classmethod
     def settings_customise_sources(
