@@ -109,3 +109,50 @@ def test_each_outcome_is_one_line_with_entry_score_and_latency(
 def test_scrub_leaves_ordinary_text_alone() -> None:
     text = "502 bad gateway from nginx 1.24.0 on example.com:8443"
     assert scrub(text) == text
+
+
+INTERACTION_TOKEN = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OkdoSmtMbUFiQ2RFZkdoSWpLbE1u"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # discord.py's rate-limit warning names the route, interaction token included
+        f"We are being rate limited. POST https://discord.com/api/v10/interactions/"
+        f"123456789012345678/{INTERACTION_TOKEN}/callback responded with 429",
+        f"PATCH /webhooks/987654321098765432/{INTERACTION_TOKEN}/messages/@original failed",
+        f"GET https://example.com/hook?token={INTERACTION_TOKEN}&x=1",
+        f"redirect to /login?code={INTERACTION_TOKEN}",
+    ],
+    ids=["interaction-route", "webhook-route", "token-query", "code-query"],
+)
+def test_tokens_in_urls_are_masked(stream: io.StringIO, line: str) -> None:
+    setup_logging("DEBUG", "text", stream=stream)
+    logging.getLogger("discord.http").warning("%s", line)
+    text = stream.getvalue()
+    assert INTERACTION_TOKEN not in text
+    assert MASK in text
+
+
+def test_nested_extra_values_are_scrubbed(stream: io.StringIO) -> None:
+    setup_logging("INFO", "json", stream=stream)
+    route = f"/interactions/123/{INTERACTION_TOKEN}/callback"
+    logging.getLogger("bot.x").info(
+        "request",
+        extra={"request": {"headers": {"Authorization": f"Bot {TOKEN}"}, "path": [route]}},
+    )
+    (line,) = stream.getvalue().splitlines()
+    assert TOKEN not in line and INTERACTION_TOKEN not in line
+    data = json.loads(line)
+    assert data["request"]["path"] == [f"/interactions/123/{MASK}/callback"]
+
+
+async def test_debug_logging_does_not_write_member_text(stream: io.StringIO, tmp_path) -> None:
+    from bot.storage import OPERATOR_SCOPE, Store
+
+    setup_logging("DEBUG", "text", stream=stream)
+    question = "my landlord's name is Zebulon Quickfoot and my vps is down"
+    async with await Store.open(tmp_path / "faq.sqlite3") as store:
+        await store.scoped(OPERATOR_SCOPE).log_question(question, question.split())
+    assert "Zebulon" not in stream.getvalue()
+    assert logging.getLogger("aiosqlite").getEffectiveLevel() == logging.INFO

@@ -168,6 +168,12 @@ class LoggingSettings(Section):
         return value.upper()
 
 
+class ConsoleSettings(Section):
+    """``faqbot console``: what its history file beside the database keeps."""
+
+    history: Literal["redacted", "off"] = "redacted"
+
+
 # The sources load_settings adds while it builds one Settings; empty otherwise.
 _LOADING: ContextVar[tuple[PydanticBaseSettingsSource, ...]] = ContextVar("_LOADING", default=())
 
@@ -190,6 +196,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     communities: CommunitiesSettings = Field(default_factory=CommunitiesSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -13,9 +13,12 @@ import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
 from bot.base.config import Settings
+from bot.base.files import PRIVATE, create_private
+from bot.base.redact import redact
 from bot.cli.render import describe_result
 from bot.core.etiquette import Trigger
 from bot.core.plans import Answer, NotYet, NoWords, Plan, Request, Suggest
@@ -27,28 +30,51 @@ HISTORY_FILE = ".faqbot_history"
 FRIENDLY = "Hi! Ask me a hosting question, e.g. \u201cVM or container?\u201d"
 
 
+def history_path(settings: Settings) -> Path:
+    """The console's history file: beside the database."""
+    return Path(settings.storage.database).parent / HISTORY_FILE
+
+
+def load_history(readline: ModuleType, settings: Settings) -> Path | None:
+    """Read the history file; the path to save to on exit, or None when history is off.
+
+    With ``console.history: off`` nothing is read or kept, and a file left from before goes.
+    """
+    path = history_path(settings)
+    if settings.console.history == "off":
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        return None
+    with contextlib.suppress(OSError):
+        if path.exists():
+            readline.read_history_file(path)
+    readline.set_history_length(1000)
+    return path
+
+
+def save_history(readline: ModuleType, path: Path) -> None:
+    """Write the history redacted, as the unanswered log stores questions, to a 0600 file."""
+    for index in range(readline.get_current_history_length()):
+        line = readline.get_history_item(index + 1)  # get is 1-based, replace 0-based
+        if line is not None and (clean := redact(line)) != line:
+            readline.replace_history_item(index, clean)
+    with contextlib.suppress(OSError):
+        if not create_private(path):
+            path.chmod(PRIVATE)  # a file written by an older faqbot may be readable by all
+        readline.write_history_file(path)
+
+
 def _enable_history(settings: Settings) -> None:
-    """Arrow-key editing and a history file beside the database, when readline exists."""
+    """Arrow-key editing and (unless off) a history file, when readline exists."""
     try:
         import readline
     except ImportError:  # Windows without pyreadline: plain input still works
         return
-    path = Path(settings.storage.database).parent / HISTORY_FILE
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            readline.read_history_file(path)
-    except OSError:
-        return
-    readline.set_history_length(1000)
-    import atexit
+    path = load_history(readline, settings)
+    if path is not None:
+        import atexit
 
-    atexit.register(_save_history, readline, path)
-
-
-def _save_history(readline: object, path: Path) -> None:
-    with contextlib.suppress(OSError):
-        readline.write_history_file(path)  # type: ignore[attr-defined]
+        atexit.register(save_history, readline, path)
 
 
 async def converse(responder: Responder, read: Callable[[str], str], out: TextIO) -> None:

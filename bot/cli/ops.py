@@ -23,6 +23,7 @@ import yaml
 
 from bot.base.config import Settings, as_dict, describe_sources
 from bot.base.errors import ConfigError, KnowledgeError
+from bot.base.files import create_private
 from bot.cli.health import check_heartbeat, heartbeat_path
 from bot.core.knowledge import load_knowledge
 from bot.storage.sqlite.migrations import LATEST, schema_version
@@ -81,9 +82,9 @@ def inspect_database(path: Path) -> DatabaseReport:
 
 def backup_database(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` with SQLite's online backup API (consistent while in use)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)  # a backup holds what the database holds: 0600 like it
     with closing(_read_only(source)) as src, closing(sqlite3.connect(partial)) as dst:
         src.backup(dst)
     partial.replace(target)

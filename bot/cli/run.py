@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING
 from bot.base.config import Settings
 from bot.cli.health import Heartbeat, heartbeat_path
 from bot.core.logs import add_secret
+from bot.core.retention import DailyExpiry, Sleep
 
 if TYPE_CHECKING:
+    from bot.core.service import KnowledgeService
     from bot.discord.client import FaqBot
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,14 @@ async def _stop_reading(bot: FaqBot, connection: asyncio.Task[None]) -> None:
             await shard.disconnect()
 
 
+def start_retention(
+    service: KnowledgeService, *, sleep: Sleep = asyncio.sleep
+) -> asyncio.Task[None]:
+    """The task that expires old question text once a day, by the store's clock."""
+    daily = DailyExpiry(service.expire_old_text, clock=service.store.clock, sleep=sleep)
+    return asyncio.create_task(daily.run(), name="faqbot-retention")
+
+
 async def serve(settings: Settings, token: str) -> int:
     """Run the bot until SIGTERM/SIGINT or a fatal gateway error; the exit status."""
     from bot.core.service import KnowledgeService
@@ -123,6 +133,7 @@ async def serve(settings: Settings, token: str) -> int:
         loop.add_signal_handler(signum, _on_signal, stop, signum)
     try:
         service = await KnowledgeService.open(settings)
+        retention = start_retention(service)
         try:
             async with FaqBot(settings, service) as bot:
                 await bot.login(token)  # discord.LoginFailure when the token is rejected
@@ -130,6 +141,9 @@ async def serve(settings: Settings, token: str) -> int:
                     return 0
                 return await _connected(bot, settings, stop)
         finally:
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
             await service.close()
             log.info("store closed")
     finally:

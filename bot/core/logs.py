@@ -29,6 +29,15 @@ _AUTH_HEADER = re.compile(
     r"(?i)\b(authorization['\"]?\s*[:=]\s*['\"]?(?:bot|bearer)\s+)[^\s'\",}]+"
 )
 _BOT_PREFIX = re.compile(r"(?i)\b((?:bot|bearer) )[\w-]{24,}(?:\.[\w-]+)*")
+# Interaction and webhook tokens sit in URL paths (discord.py's 429 warning logs the route):
+# /interactions/ID/TOKEN/callback, /webhooks/ID/TOKEN/messages/@original.
+_PATH_TOKEN = re.compile(r"(/(?:interactions|webhooks)/\d{1,25}/)[^/\s?#'\"]{1,2000}")
+_QUERY_TOKEN = re.compile(
+    r"(?i)([?&](?:token|access_token|refresh_token|api_key|key|secret|password|code)=)"
+    r"[^&\s#'\"]{1,2000}"
+)
+# Loggers that write member text at DEBUG (aiosqlite logs every SQL parameter) or drown ours.
+QUIET_LOGGERS = ("discord", "aiosqlite")
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and goes into JSON.
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -41,7 +50,20 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, MASK)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
     text = _BOT_PREFIX.sub(lambda m: m.group(1) + MASK, text)
+    text = _PATH_TOKEN.sub(lambda m: m.group(1) + MASK, text)
+    text = _QUERY_TOKEN.sub(lambda m: m.group(1) + MASK, text)
     return _TOKEN_SHAPED.sub(MASK, text)
+
+
+def _scrub_value(value: Any, secrets: Iterable[str]) -> Any:
+    """A value passed with ``extra=``, scrubbed at any depth (dicts, lists, tuples, sets)."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {key: _scrub_value(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub_value(item, secrets) for item in value]
+    return value
 
 
 class SecretFilter(logging.Filter):
@@ -72,8 +94,8 @@ class SecretFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = scrub(record.stack_info, self._secrets)
         for key, value in vars(record).items():
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, scrub(value, self._secrets))
+            if key not in _STANDARD:
+                setattr(record, key, _scrub_value(value, self._secrets))
         return True
 
 
@@ -121,8 +143,10 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # discord.py at DEBUG logs every gateway payload; our DEBUG should not drown in it.
-    logging.getLogger("discord").setLevel(max(root.level, logging.INFO))
+    # discord.py at DEBUG logs every gateway payload, aiosqlite every SQL parameter (member
+    # text): our DEBUG should neither drown in the one nor write the other.
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(root.level, logging.INFO))
     return secret_filter
 
 

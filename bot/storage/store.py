@@ -101,8 +101,13 @@ class Store:
         return view
 
     async def expire_text(self, days: int | None = None) -> int:
-        """Apply retention in every scope: text older than ``days`` (default: the setting)."""
-        return await backend.expire_text(self.database, days)
+        """Apply retention in every scope: text older than ``days`` (default: the setting);
+        the number of texts expired. Groups whose tokens went leave the in-memory indexes."""
+        expired = await backend.expire_text(self.database, days)
+        for scope, group_id in expired.groups:
+            if scope in self._indexes:
+                self._indexes[scope].remove(group_id)
+        return expired.texts
 
     async def scopes(self) -> list[str]:
         """Every scope holding data (the operator's view across communities), sorted."""

@@ -31,6 +31,7 @@ import aiosqlite
 
 from bot.base.config import StorageSettings
 from bot.base.errors import NotFoundError, SchemaTooNewError, StoreError
+from bot.base.files import create_private
 from bot.storage.sqlite.migrations import LATEST, migrate, schema_version
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,7 @@ def _check_header(path: Path) -> bool:
 
 
 class Database:
-    """One SQLite connection with the locking, clock and hashing every repository uses; its
-    rows are ``aiosqlite.Row`` (read by column name)."""
+    """One SQLite connection (rows: ``aiosqlite.Row``) with locking, clock and hashing."""
 
     def __init__(
         self, db: aiosqlite.Connection, path: Path, settings: StorageSettings, clock: Clock
@@ -94,7 +94,7 @@ class Database:
         """Open (creating and migrating if needed) the database at ``path``."""
         settings = settings or StorageSettings()
         path = Path(path) if path is not None else settings.database
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)  # 0600 before SQLite writes a byte of member text into it
         existed = _check_header(path)
         try:
             db = await aiosqlite.connect(path, isolation_level=None)
@@ -113,6 +113,7 @@ class Database:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = FULL")
             await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA secure_delete = ON")  # not the build's default: ours
             await migrate(db)
             store = cls(db, path, settings, clock)
             await store._load_salt()

@@ -1,20 +1,37 @@
 """Retention: stored question text older than the setting is deleted, in every scope alike.
 
 It is the one write that is not bound to a scope: the same age limit applies to every community,
-and it only ever removes text (the rows, and so the counts, stay).
+and it only ever removes text (the rows, and so the counts, stay). What goes: the text of
+questions and answer events, and the grouping tokens of every group whose first question (the
+one its tokens were taken from) is that old; such a group stays listed for review, but new
+questions no longer join it. What stays: the audit log and entry revisions, which hold entry
+data only; a question a moderator adopted as a phrasing is curated knowledge from then on.
+
+Deleted text must not linger in the file: the connection runs with ``secure_delete`` (freed
+content is overwritten), and the write-ahead log, which still holds the pages as they were, is
+checkpointed and truncated after each expiry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from bot.storage.sqlite.database import Database, timestamp
 
 log = logging.getLogger(__name__)
 
 
-async def expire_text(database: Database, days: int | None = None) -> int:
+@dataclass(frozen=True)
+class Expired:
+    """What one expiry removed: texts (questions and events), and the groups whose tokens went."""
+
+    texts: int
+    groups: tuple[tuple[str, int], ...]  # (scope, group id)
+
+
+async def expire_text(database: Database, days: int | None = None) -> Expired:
     """Delete stored question text older than ``days`` (default: the setting); rows stay."""
     days = database.settings.retention_days if days is None else days
     cutoff = timestamp(database.clock() - dt.timedelta(days=days))
@@ -27,10 +44,25 @@ async def expire_text(database: Database, days: int | None = None) -> int:
             "UPDATE events SET text = NULL WHERE created_at < ? AND text IS NOT NULL",
             (cutoff,),
         )
+        async with db.execute(
+            "UPDATE groups SET tokens = '' WHERE first_seen < ? AND tokens != '' "
+            "RETURNING scope, id",
+            (cutoff,),
+        ) as cursor:
+            groups = tuple((row["scope"], row["id"]) for row in await cursor.fetchall())
         expired = questions.rowcount + events.rowcount
-    if expired:
-        log.info("expired the text of %d stored questions older than %d days", expired, days)
-    return expired
+    if expired or groups:
+        # The write-ahead log still holds the pages as they were: into the file, then empty.
+        async with database.read() as db:
+            await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        log.info(
+            "expired the text of %d stored questions and the tokens of %d groups older than "
+            "%d days",
+            expired,
+            len(groups),
+            days,
+        )
+    return Expired(expired, groups)
 
 
 async def scopes(database: Database) -> list[str]:
