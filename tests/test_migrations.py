@@ -262,3 +262,23 @@ async def test_guild_rows_move_to_their_guild_and_mixed_groups_split(tmp_path: P
             " WHERE g.id != 2 GROUP BY g.id"
         ).fetchall()
         assert all(size == n for _, size, n in sizes)
+
+
+async def test_migrate_scope_gives_a_guild_only_the_rows_that_came_from_no_guild(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "faq.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await migrate(db, target=3)
+        for statement in MIXED_V3_ROWS:
+            await db.execute(statement)
+    async with await Store.open(path) as store:
+        moved = await store.assign_unscoped("999")
+        assert moved["questions"] == 1 and moved["events"] == 1
+        assert [g.size for g in await store.scoped("999").groups()] == [1]
+        assert await store.scoped(OPERATOR_SCOPE).groups() == []
+        assert [g.size for g in await store.scoped("111").groups()] == [2]  # untouched
+        assert len(await store.scoped(OPERATOR_SCOPE).audit_log()) == 1  # edits stay
+        await store.assign_unscoped("999", overlay=True)
+        assert await store.scoped(OPERATOR_SCOPE).audit_log() == []
+        assert len(await store.scoped("999").audit_log()) == 1

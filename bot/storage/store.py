@@ -109,6 +109,17 @@ class Store:
                 self._indexes[scope].remove(group_id)
         return expired.texts
 
+    async def assign_unscoped(self, scope: str, *, overlay: bool = False) -> dict[str, int]:
+        """Move the operator's rows that came from no guild to ``scope`` (``db migrate-scope``).
+
+        The in-memory review groups are reloaded from the database afterwards.
+        """
+        moved = await backend.assign_unscoped(self.database, scope, overlay=overlay)
+        self._indexes.clear()
+        self._indexes.update(await backend.load_group_indexes(self.database))
+        self._views.clear()
+        return moved
+
     async def scopes(self) -> list[str]:
         """Every scope holding data (the operator's view across communities), sorted."""
         return await backend.scopes(self.database)

@@ -12,7 +12,7 @@ from bot.storage.sqlite.database import Clock, Database, timestamp, utc_now
 from bot.storage.sqlite.feedback import Feedback
 from bot.storage.sqlite.overlay import Overlay
 from bot.storage.sqlite.questions import Questions, load_group_indexes
-from bot.storage.sqlite.retention import expire_text, scopes
+from bot.storage.sqlite.retention import assign_unscoped, expire_text, scopes
 
 __all__ = [
     "AuditLog",
@@ -21,6 +21,7 @@ __all__ = [
     "Feedback",
     "Overlay",
     "Questions",
+    "assign_unscoped",
     "expire_text",
     "load_group_indexes",
     "scopes",

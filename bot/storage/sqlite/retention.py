@@ -75,3 +75,43 @@ async def scopes(database: Database) -> list[str]:
         ) as cursor,
     ):
         return [row["scope"] for row in await cursor.fetchall()]
+
+
+async def assign_unscoped(
+    database: Database, scope: str, *, overlay: bool = False
+) -> dict[str, int]:
+    """Give ``scope`` the operator's rows that came from no guild (the console, or a database
+    from before guilds were recorded); with ``overlay``, the operator's edits and audit too.
+
+    For an operator who knows the bot served one server. Rows that name a guild are left alone.
+    Returns the rows moved per table.
+    """
+    moves = [
+        ("questions", "guild_id IS NULL OR guild_id = ''"),
+        ("events", "guild_id IS NULL OR guild_id = ''"),
+        ("groups", "1"),
+        ("votes", "1"),
+    ]
+    if overlay:
+        moves += [("revisions", "1"), ("audit", "1")]
+    moved: dict[str, int] = {}
+    async with database.write() as db:
+        for table, condition in moves:
+            if table == "groups":  # a group goes with its questions (all of them, or none)
+                condition = (
+                    "NOT EXISTS (SELECT 1 FROM questions q WHERE q.group_id = groups.id "
+                    "AND q.scope != ?)"
+                )
+                args: tuple[str, ...] = (scope,)
+            elif table == "votes":  # a vote goes with its event
+                condition = "event_id IN (SELECT id FROM events WHERE scope = ?)"
+                args = (scope,)
+            else:
+                args = ()
+            cursor = await db.execute(
+                # table and condition come from the fixed list above, never from input
+                f"UPDATE {table} SET scope = ? WHERE scope = 'operator' AND ({condition})",
+                (scope, *args),
+            )
+            moved[table] = cursor.rowcount
+    return moved
