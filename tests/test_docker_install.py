@@ -20,6 +20,7 @@ import venv
 from pathlib import Path
 
 import pytest
+import yaml
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -226,3 +227,16 @@ def test_dockerfile_install_steps_give_a_working_faqbot(tmp_path: Path) -> None:
     bare_ask = run(faqbot, "ask", "--json", "VM or container?", env=bare)
     assert bare_ask.returncode == 0, bare_ask.stderr
     assert json.loads(bare_ask.stdout)["entry_id"] == "vm-vs-container"
+
+
+def test_compose_runs_read_only_without_privileges_and_gives_up_on_a_config_error() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    service = compose["services"]["faqbot"]
+    assert service["read_only"] is True
+    assert any(mount.split(":")[0] == "/tmp" for mount in service["tmpfs"])
+    assert service["cap_drop"] == ["ALL"]
+    assert "no-new-privileges:true" in service["security_opt"]
+    assert any(volume.endswith(":/data") for volume in service["volumes"])
+    # faqbot exits 78 on a configuration or token problem: a bounded policy stops retrying it.
+    policy, _, retries = service["restart"].partition(":")
+    assert policy == "on-failure" and 0 < int(retries) <= 10
