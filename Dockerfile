@@ -1,5 +1,13 @@
 # faqbot: the Discord FAQ bot. Build: docker build -t faqbot .
 # Run:   docker run -e DISCORD_TOKEN=... -v faqbot-data:/data faqbot
+
+# Base image. Pin it by digest, so that every build starts from the same bytes: write the line
+# below as `FROM python:3.11-slim@sha256:<digest>`, the digest being the "Digest:" line of
+#     docker buildx imagetools inspect python:3.11-slim
+# run on a machine that reaches Docker Hub (or `docker pull python:3.11-slim` and then
+# `docker image inspect --format '{{index .RepoDigests 0}}' python:3.11-slim`). Repeat to update,
+# e.g. monthly for Debian's security fixes. NOT YET PINNED: this line was last edited where Docker
+# Hub could not be reached, so no digest could be looked up, and none is written from memory.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,15 +17,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies in their own layer: rebuilt only when pyproject.toml changes, not on every edit.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install --no-cache-dir -r requirements.txt
+# Dependencies in their own layer, from the lock file alone: exact versions, each file checked
+# against its hash, nothing unlisted (--no-deps). The layer is rebuilt only when
+# requirements.lock changes, not on an edit of the code or of pyproject.toml. Regenerate the lock
+# with the command at its top after changing pyproject.toml's dependencies.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
 # The application itself (its dependencies are already installed). bot/shipped_knowledge links
 # to knowledge/, so the package gets its own copy of the shipped knowledge. Mount your own folder
 # over /app/knowledge to replace it (FAQBOT_KNOWLEDGE__PATHS below points there).
-COPY README.md LICENSE ./
+COPY pyproject.toml README.md LICENSE ./
 COPY knowledge ./knowledge
 COPY bot ./bot
 COPY cogs ./cogs

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Iterator
 
+import discord
 import pytest
 
 from bot.core.logs import MASK, add_secret, log_outcome, scrub, setup_logging
@@ -156,3 +157,19 @@ async def test_debug_logging_does_not_write_member_text(stream: io.StringIO, tmp
         await store.scoped(OPERATOR_SCOPE).log_question(question, question.split())
     assert "Zebulon" not in stream.getvalue()
     assert logging.getLogger("aiosqlite").getEffectiveLevel() == logging.INFO
+
+
+def test_discord_voice_warnings_are_silenced_and_other_warnings_kept(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup_logging("INFO", "text", stream=stream)
+    # discord.py warns once per process; make this client the first, whatever ran before.
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    discord.Client(intents=discord.Intents.none())
+    assert discord.VoiceClient.warn_nacl is False  # the warning was emitted, and dropped
+    logging.getLogger("discord.client").warning("shard 0 disconnected")
+    text = stream.getvalue()
+    assert "voice will NOT be supported" not in text
+    assert "PyNaCl" not in text
+    assert "shard 0 disconnected" in text

@@ -126,6 +126,25 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
+class NoVoiceFilter(logging.Filter):
+    """Drop discord.py's "PyNaCl/davey is not installed, voice will NOT be supported" warnings.
+
+    faqbot never joins a voice channel, so the missing voice libraries are expected, and a
+    warning at every start would teach operators to ignore warnings. Installed on the
+    ``discord.client`` logger, which logs them when a client is created; its other records pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the voice-support warnings only."""
+        return not str(record.msg).endswith("voice will NOT be supported")
+
+
+def _silence_voice_warnings() -> None:
+    voice_logger = logging.getLogger("discord.client")
+    if not any(isinstance(f, NoVoiceFilter) for f in voice_logger.filters):
+        voice_logger.addFilter(NoVoiceFilter())
+
+
 def setup_logging(
     level: str = "INFO",
     fmt: str = "text",
@@ -134,6 +153,7 @@ def setup_logging(
     secrets: Iterable[str] = (),
 ) -> SecretFilter:
     """Send every log record to ``stream`` (stderr) as text or JSON, scrubbed; return the filter."""
+    _silence_voice_warnings()
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     secret_filter = SecretFilter(secrets)
     handler.addFilter(secret_filter)
