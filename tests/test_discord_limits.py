@@ -1,4 +1,4 @@
-"""Discord's limits a moderator can hit (issue 13, items 2 and 3), through the fake Discord.
+"""Limits a member or moderator can hit (issue 13, items 2 to 4), through the fake Discord.
 
 The fake refuses what Discord refuses (``tests/fake_discord/limits.py``), so each test fails the
 way the real server made the bot fail: a 400, then a false "Nothing was changed".
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.discord.client import FaqBot
-from tests.discord_fixtures import World, callback_of, sent_body
+from tests.discord_fixtures import World, callback_of, custom_ids, sent_body
 from tests.fake_discord import FakeDiscord, RecordedRequest
 from tests.test_discord_faq import MODAL, command, open_modal, prefilled, who_channel
 
@@ -155,3 +155,25 @@ async def test_a_phrasing_over_100_characters_can_be_removed_through_autocomplet
     )
     assert done["content"].startswith("Removed the phrasing from `mysql-backup`")
     assert long not in faqbot.service.get("mysql-backup").alternates
+
+
+async def test_clicking_a_pick_again_shows_the_answer_but_counts_one_choice(
+    faqbot: FaqBot, fake_discord: FakeDiscord, world: World
+) -> None:
+    iid = await fake_discord.slash_command(
+        "ask", {"question": "how do I back up my database"}, world.alice, world.general
+    )
+    offer = sent_body(await answered(fake_discord, iid))
+    pick = next(c for c in custom_ids(offer) if c.endswith("mysql-backup"))
+    message_id = fake_discord.response_message_id(iid) or ""
+    votes_under = set()
+    for _ in range(5):  # another member clicks again and again: each time the answer, privately
+        click = await fake_discord.click_button(message_id, pick, world.mod)
+        shown = sent_body(await answered(fake_discord, click))
+        assert shown["embeds"][0]["title"] == "How do I back up a MySQL database?"
+        votes_under |= {c for c in custom_ids(shown) if c.startswith("faq:vote:")}
+    assert len(votes_under) == 2  # helpful / not helpful of the one chosen event
+    assert (await faqbot.service.stats()).answered == 1
+    click = await fake_discord.click_button(message_id, pick, world.alice)
+    await answered(fake_discord, click)
+    assert (await faqbot.service.stats()).answered == 2  # the asker's own pick counts once
