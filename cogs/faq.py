@@ -15,8 +15,9 @@ from bot.core.knowledge import Entry
 from bot.discord.checks import ensure_moderator, interaction_is_moderator
 from bot.discord.client import FaqBot
 from bot.discord.embeds import candidates_embed, entry_embed, entry_list_embed, stats_embed
+from bot.discord.limits import choice, resolve_choice
 from bot.discord.modals import EntryModal
-from bot.discord.tree import NO_MENTIONS
+from bot.discord.tree import NO_MENTIONS, confirm_saved
 from bot.discord.views import actor_of
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,12 @@ def entry_choices(entries: list[Entry], current: str) -> Choices:
     ]
 
 
-async def _done(interaction: discord.Interaction, text: str, **kwargs: object) -> None:
+async def _done(
+    interaction: discord.Interaction, text: str, *, saved: int | None = None, **kwargs: object
+) -> None:
+    if saved is not None:  # after a commit: a failure to confirm must not read "nothing changed"
+        await confirm_saved(interaction, saved, text, **kwargs)
+        return
     await interaction.response.send_message(
         text,
         ephemeral=True,
@@ -98,7 +104,9 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         service = await self.bot.community_of(interaction)
         record = await service.remove_entry(entry, actor_of(interaction))
         await _done(
-            interaction, f"Removed `{entry}` (action #{record.id}); `/faq restore` undoes it."
+            interaction,
+            f"Removed `{entry}` (action #{record.id}); `/faq restore` undoes it.",
+            saved=record.id,
         )
 
     @app_commands.command(name="restore", description="Bring back a removed entry")
@@ -107,7 +115,7 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         """Restore a removed entry."""
         service = await self.bot.community_of(interaction)
         record = await service.restore_entry(entry, actor_of(interaction))
-        await _done(interaction, f"Restored `{entry}` (action #{record.id}).")
+        await _done(interaction, f"Restored `{entry}` (action #{record.id}).", saved=record.id)
 
     @phrasing.command(name="add", description="Add another phrasing to an entry")
     @app_commands.autocomplete(entry=_entry_autocomplete)
@@ -120,17 +128,20 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         """Add one phrasing."""
         service = await self.bot.community_of(interaction)
         record = await service.add_phrasing(entry, text, actor_of(interaction))
-        await _done(interaction, f"Added the phrasing to `{entry}` (action #{record.id}).")
+        done = f"Added the phrasing to `{entry}` (action #{record.id})."
+        await _done(interaction, done, saved=record.id)
 
     @phrasing.command(name="remove", description="Remove a phrasing from an entry")
     @app_commands.autocomplete(entry=_entry_autocomplete)
     async def phrasing_remove(
         self, interaction: discord.Interaction, entry: str, text: str
     ) -> None:
-        """Remove one phrasing."""
+        """Remove one phrasing (autocomplete sends a key for one over 100 characters)."""
         service = await self.bot.community_of(interaction)
+        text = resolve_choice(text, service.get(entry).alternates)
         record = await service.remove_phrasing(entry, text, actor_of(interaction))
-        await _done(interaction, f"Removed the phrasing from `{entry}` (action #{record.id}).")
+        done = f"Removed the phrasing from `{entry}` (action #{record.id})."
+        await _done(interaction, done, saved=record.id)
 
     @phrasing_remove.autocomplete("text")
     async def _phrasing_autocomplete(
@@ -145,7 +156,7 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         except NotFoundError:
             return []
         found = [a for a in alternates if current.casefold() in a.casefold()]
-        return [app_commands.Choice(name=a[:100], value=a[:100]) for a in found[:25]]
+        return [choice(a) for a in found[:25]]
 
     @app_commands.command(name="show", description="Show an entry in full")
     @app_commands.autocomplete(entry=_entry_autocomplete)
@@ -167,6 +178,7 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         service = await self.bot.community_of(interaction)
         entries = service.entries()
         if tag:
+            tag = resolve_choice(tag, {t for e in entries for t in e.tags})
             entries = [e for e in entries if tag.casefold() in (t.casefold() for t in e.tags)]
         pages = max(1, math.ceil(len(entries) / PAGE_SIZE))
         if page > pages:
@@ -180,7 +192,7 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
         service = await self.bot.community_of(interaction)
         tags = sorted({t for e in service.entries() for t in e.tags})
         found = [t for t in tags if current.casefold() in t.casefold()]
-        return [app_commands.Choice(name=t[:100], value=t[:100]) for t in found[:25]]
+        return [choice(t) for t in found[:25]]
 
     @app_commands.command(name="test", description="What would match this text, with scores")
     async def test(

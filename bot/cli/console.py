@@ -115,7 +115,7 @@ async def _pick(
             return None
         if choice.isdigit() and 1 <= int(choice) <= len(plan.entries):
             entry = plan.entries[int(choice) - 1]
-            await service.record_choice(plan.event_id, entry.id)
+            await service.record_choice(plan.event_id, entry.id, "console")
             print(f"\n{entry.question}\n\n{entry.answer.rstrip()}", file=out)
             return None
         if choice and not choice.isdigit():

@@ -185,22 +185,14 @@ class KnowledgeService:
         )
         return placement.group_id if placement else None
 
-    async def record_choice(self, event_id: int, entry_id: str) -> int:
-        """A member picked a "did you mean" entry: record it as its own event; the new id.
+    async def record_choice(self, event_id: int, entry_id: str, chooser_id: str) -> int:
+        """A member picked a "did you mean" entry: the answer event for that pick.
 
-        Added for the Discord layer (issue 4): votes on the answer shown after the pick then
-        count for the entry that was chosen. It is recorded as an answer given (score None).
+        Votes on the answer shown after the pick count for the chosen entry. One choice per
+        event and member (issue 13): picking again returns the same event, nothing new counted.
         """
-        event = await self.store.event(event_id)
         self.get(entry_id)  # NotFoundError if it was removed since
-        new_id, _ = await self.store.record_event(
-            str(Outcome.ANSWER),
-            event.text or "",
-            entry_id=entry_id,
-            passive=event.passive,
-            origin=event.origin,
-        )
-        return new_id
+        return await self.store.record_choice(event_id, entry_id, chooser_id)
 
     # Added for the Discord layer (issue 4): /unanswered shows jump links and undoes by group.
     async def group_questions(self, group_id: int, limit: int = 10) -> list[Question]:

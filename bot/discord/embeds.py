@@ -2,6 +2,7 @@
 
 An answer embed holds only curated text (the entry), never the member's words. Review embeds
 show moderators the stored (already redacted) questions, escaped and cut to Discord's limits.
+Every builder returns through ``limits.fit``, so no embed can pass a Discord limit.
 """
 
 from __future__ import annotations
@@ -12,22 +13,28 @@ import discord
 
 from bot.core.knowledge import Entry
 from bot.core.matcher import Candidate
+from bot.discord.limits import (
+    DESCRIPTION,
+    FIELD_VALUE,
+    FOOTER,
+    TITLE,
+    TOTAL,
+    clip,
+    fit,
+    lines_within,
+)
 from bot.storage.models import Group, Question, Stats
 
 ANSWER_COLOUR = discord.Colour.blurple()
 SUGGEST_COLOUR = discord.Colour.gold()
 REVIEW_COLOUR = discord.Colour.orange()
-FIELD_LIMIT = 1024
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
+FIELD_LIMIT = FIELD_VALUE
+TITLE_LIMIT = TITLE
+DESCRIPTION_LIMIT = DESCRIPTION
+GROUPS_PER_PAGE = 10
 NOT_YET = (
     "I don't have an answer for that yet. I've noted the question so the moderators can add one."
 )
-
-
-def clip(text: str, limit: int) -> str:
-    """Text cut to ``limit`` characters, marked with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def quote(text: str | None, limit: int = 200) -> str:
@@ -52,7 +59,7 @@ def answer_embed(entry: Entry) -> discord.Embed:
         ]
         embed.add_field(name="Links", value=clip("\n".join(lines), FIELD_LIMIT), inline=False)
     embed.set_footer(text=f"faq: {entry.id}")
-    return embed
+    return fit(embed)
 
 
 def suggestions_embed(entries: Sequence[Entry]) -> discord.Embed:
@@ -62,7 +69,7 @@ def suggestions_embed(entries: Sequence[Entry]) -> discord.Embed:
         title="Did you mean…", description="\n".join(lines), colour=SUGGEST_COLOUR
     )
     embed.set_footer(text="Pick one, or “None of these” so the moderators can add an answer.")
-    return embed
+    return fit(embed)
 
 
 def entry_embed(entry: Entry, *, removed: bool = False) -> discord.Embed:
@@ -71,10 +78,12 @@ def entry_embed(entry: Entry, *, removed: bool = False) -> discord.Embed:
     if removed:
         embed.title = clip(f"[removed] {entry.question}", TITLE_LIMIT)
     if entry.alternates:
-        lines = "\n".join(f"• {quote(a, 120)}" for a in entry.alternates)
-        embed.add_field(name="Other phrasings", value=clip(lines, FIELD_LIMIT), inline=False)
+        lines = [f"• {quote(a, 120)}" for a in entry.alternates]
+        embed.add_field(
+            name="Other phrasings", value=lines_within(lines, FIELD_LIMIT), inline=False
+        )
     embed.add_field(name="Tags", value=", ".join(entry.tags) or "none", inline=False)
-    return embed
+    return fit(embed)
 
 
 def entry_list_embed(
@@ -82,12 +91,13 @@ def entry_list_embed(
 ) -> discord.Embed:
     """One page of entries (id and question), optionally filtered by tag."""
     lines = [f"`{e.id}` {clip(e.question, 120)}" for e in entries] or ["No entries."]
-    heading = f"Entries tagged {tag!r}" if tag else "Entries"
+    # The tag is whatever the moderator typed: clipped so the count stays in the title.
+    heading = f"Entries tagged {clip(repr(tag), 200)}" if tag else "Entries"
     embed = discord.Embed(
         title=f"{heading} ({total})", description=clip("\n".join(lines), DESCRIPTION_LIMIT)
     )
     embed.set_footer(text=f"page {page} of {pages}")
-    return embed
+    return fit(embed)
 
 
 def candidates_embed(candidates: Sequence[Candidate], outcome: str, why: str) -> discord.Embed:
@@ -101,7 +111,7 @@ def candidates_embed(candidates: Sequence[Candidate], outcome: str, why: str) ->
         )
     if not candidates:
         embed.add_field(name="No candidates", value="No entry shares a word with the text.")
-    return embed
+    return fit(embed)
 
 
 def _day(moment: str) -> str:
@@ -117,20 +127,23 @@ def groups_embed(
 ) -> discord.Embed:
     """One page of open unanswered groups: size, first and last seen, samples, jump links."""
     embed = discord.Embed(title="Unanswered questions, largest first", colour=REVIEW_COLOUR)
-    for group in groups[:10]:
+    shown = groups[:GROUPS_PER_PAGE]
+    hint = f" · page {page + 1} has more" if more else ""
+    embed.set_footer(text=f"page {page}{hint} · /unanswered show <group> for details")
+    # Every group of the page gets an equal share of the 6,000 total, so none is dropped.
+    share = (TOTAL - len(embed.title or "") - FOOTER // 8) // max(1, len(shown))
+    for group in shown:
         lines = [f"• {quote(s, 150)}" for s in group.samples] or ["*(no text kept)*"]
         jumps = [q.origin.jump_url for q in questions.get(group.id, ()) if q.origin.jump_url]
         if jumps:
-            lines.append(" ".join(f"[jump {n}]({url})" for n, url in enumerate(jumps, 1)))
+            lines.insert(1, " ".join(f"[jump {n}]({url})" for n, url in enumerate(jumps, 1)))
         seen = f"{group.size}× · first {_day(group.first_seen)} · last {_day(group.last_seen)}"
-        embed.add_field(
-            name=f"#{group.id} — {seen}", value=clip("\n".join(lines), FIELD_LIMIT), inline=False
-        )
+        name = f"#{group.id} — {seen}"
+        room = min(FIELD_LIMIT, share - len(name))
+        embed.add_field(name=name, value=lines_within(lines, room), inline=False)
     if not groups:
         embed.description = "Nothing waiting for review."
-    hint = f" · page {page + 1} has more" if more else ""
-    embed.set_footer(text=f"page {page}{hint} · /unanswered show <group> for details")
-    return embed
+    return fit(embed)
 
 
 def group_embed(
@@ -148,14 +161,16 @@ def group_embed(
         link = f" [jump]({question.origin.jump_url})" if question.origin.jump_url else ""
         lines.append(f"• {quote(question.text, 150)}{link} ({question.kind})")
     embed.add_field(
-        name="Questions", value=clip("\n".join(lines) or "none", FIELD_LIMIT), inline=False
+        name="Questions", value=lines_within(lines, FIELD_LIMIT) or "none", inline=False
     )
     if suggested:
-        names = "\n".join(f"`{e.id}` {clip(e.question, 100)}" for e in suggested)
-        embed.add_field(name="Closest entries", value=clip(names, FIELD_LIMIT), inline=False)
+        names = [f"`{e.id}` {clip(e.question, 100)}" for e in suggested]
+        embed.add_field(
+            name="Closest entries", value=lines_within(names, FIELD_LIMIT), inline=False
+        )
     if group.entry_id:
         embed.add_field(name="Attached to", value=f"`{group.entry_id}`")
-    return embed
+    return fit(embed)
 
 
 def stats_embed(stats: Stats) -> discord.Embed:
@@ -180,4 +195,4 @@ def stats_embed(stats: Stats) -> discord.Embed:
     )
     largest = [f"#{g.id} ×{g.size}" for g in stats.largest_groups]
     embed.add_field(name="Largest open groups", value=", ".join(largest) or "none", inline=False)
-    return embed
+    return fit(embed)

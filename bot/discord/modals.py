@@ -17,7 +17,13 @@ from bot.base.errors import UserError
 from bot.core.knowledge import MAX_ANSWER, MAX_ID, MAX_QUESTION, Entry
 from bot.discord.checks import ensure_moderator
 from bot.discord.embeds import entry_embed
-from bot.discord.tree import NO_MENTIONS, report_error, user_message
+from bot.discord.tree import (
+    NO_MENTIONS,
+    SavedButNotShownError,
+    confirm_saved,
+    report_error,
+    user_message,
+)
 
 if TYPE_CHECKING:
     from bot.discord.client import FaqBot
@@ -99,12 +105,17 @@ class EntryModal(discord.ui.Modal):
             "Other phrasings, one per line", "alternates", "\n".join(alternates)
         )
         self.alternates.required = False
+        # The schema allows many tags of 300 characters: the input takes what Discord allows.
+        tags, too_long = _prefill(", ".join(entry.tags) if entry else "")
+        if too_long:
+            self.kept.add("tags")
         self.tags = discord.ui.TextInput(
             label="Tags, comma separated",
             custom_id="tags",
             required=False,
-            max_length=200,
-            default=", ".join(entry.tags) if entry else None,
+            max_length=INPUT_LIMIT,
+            default=tags or None,
+            placeholder=TOO_LONG if too_long else None,
         )
         self.add_item(self.tags)
         if mode == "edit":
@@ -136,7 +147,8 @@ class EntryModal(discord.ui.Modal):
             if not value.strip() and name in self.kept:
                 continue
             data[name] = split_lines(value) if name == "alternates" else value.strip()
-        data["tags"] = split_tags(self.tags.value)
+        if self.tags.value.strip() or "tags" not in self.kept:
+            data["tags"] = split_tags(self.tags.value)
         if self.mode == "edit" and not (not self.links.value.strip() and "links" in self.kept):
             data["links"] = parse_links(self.links.value)
         if self.mode == "edit" and not data.get("answer") and "answer" not in self.kept:
@@ -160,17 +172,18 @@ class EntryModal(discord.ui.Modal):
             record = await service.create_entry_from_group(self.group_id, data, actor)
         entry_id = self.entry.id if self.entry else data["id"]
         verb = {"add": "Added", "edit": "Saved", "create": "Created"}[self.mode]
-        await interaction.response.send_message(
+        await confirm_saved(
+            interaction,
+            record.id,
             f"{verb} `{entry_id}` (action #{record.id}).",
             embed=entry_embed(service.get(entry_id)),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
         )
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
         """A refused entry is explained and the draft returned as a file; others as usual."""
         message = user_message(error)
-        if message is None or interaction.response.is_done():
+        saved = isinstance(error, SavedButNotShownError)  # the draft is in the knowledge now
+        if message is None or saved or interaction.response.is_done():
             await report_error(interaction, error)
             return
         draft = "\n\n".join(

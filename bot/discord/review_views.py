@@ -15,7 +15,7 @@ from bot.base.errors import UserError
 from bot.core.knowledge import Entry
 from bot.discord.checks import ensure_moderator
 from bot.discord.embeds import clip
-from bot.discord.tree import NO_MENTIONS
+from bot.discord.tree import confirm_saved
 from bot.discord.views import Select, actor_of, faqbot, guarded
 
 
@@ -60,8 +60,8 @@ class AttachSelect(discord.ui.DynamicItem[Select], template=r"faq:attach:(?P<gro
             raise UserError("Pick an entry, or use /unanswered attach with an entry id.")
         service = await bot.community_of(interaction)
         record = await service.attach_group(self.group_id, values[0], actor_of(interaction))
-        await interaction.response.send_message(
+        await confirm_saved(
+            interaction,
+            record.id,
             f"Attached group #{self.group_id} to `{values[0]}` (action #{record.id}).",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
         )

@@ -2,12 +2,15 @@
 
 Every failure gets exactly one ephemeral reply: a response if the interaction has none yet,
 otherwise a follow-up. Errors meant for users (UserError, refused checks) show their message;
-anything unexpected is logged with its traceback and answered with a generic apology.
+anything unexpected is logged with its traceback and answered with a generic apology. A failure
+after a change was committed (``confirm_saved``) says the change was saved, with its action number:
+the generic "Nothing was changed" would be false then.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -20,6 +23,39 @@ GENERIC = "Something went wrong on my side; it has been logged. Nothing was chan
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+class SavedButNotShownError(Exception):
+    """A change was committed, and only showing it failed: the change stands."""
+
+    def __init__(self, action_id: int) -> None:
+        super().__init__(
+            f"Saved, but could not be shown (action #{action_id}). The change stands; "
+            "nothing needs redoing. The reason has been logged."
+        )
+        self.action_id = action_id
+
+
+def _original(error: BaseException) -> BaseException:
+    """The exception inside discord.py's wrappers (CommandInvokeError and the like)."""
+    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        inner = error.__cause__ or getattr(error, "original", None)
+        if inner is None:
+            break
+        error = inner
+    return error
+
+
+async def confirm_saved(
+    interaction: discord.Interaction, action_id: int, text: str, **kwargs: Any
+) -> None:
+    """Confirm a committed change privately; if that fails, say it was saved all the same."""
+    try:
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
+        )
+    except Exception as error:  # any failure here happened after the commit
+        raise SavedButNotShownError(action_id) from error
+
+
 def user_message(error: BaseException) -> str | None:
     """The message to show for an error meant for users, or None for an unexpected one."""
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
@@ -27,7 +63,7 @@ def user_message(error: BaseException) -> str | None:
         if isinstance(error, app_commands.TransformerError) and inner is None:
             return f"That value is not valid: {error.value!r}."
         return user_message(inner) if inner is not None else None
-    if isinstance(error, UserError):
+    if isinstance(error, UserError | SavedButNotShownError):
         return str(error)
     if isinstance(error, FaqbotError):  # e.g. a knowledge error on reload: the curator must see it
         return str(error)
@@ -57,7 +93,7 @@ async def reply_ephemeral(interaction: discord.Interaction, text: str) -> None:
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Answer a failed interaction once: the user's message, or log and apologise."""
     message = user_message(error)
-    if message is None:
+    if message is None or isinstance(_original(error), SavedButNotShownError):
         command = interaction.command.qualified_name if interaction.command else None
         log.error(
             "unexpected error in interaction %s (command %s, user %s)",
@@ -66,7 +102,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
             interaction.user.id,
             exc_info=error,
         )
-        message = GENERIC
+        message = message or GENERIC
     await reply_ephemeral(interaction, message)
 
 

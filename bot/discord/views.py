@@ -186,7 +186,7 @@ class PickButton(
     async def _pick(self, interaction: discord.Interaction) -> None:
         service = await faqbot(interaction).community_of(interaction)
         entry = service.get(self.entry_id)
-        event_id = await service.record_choice(self.event_id, entry.id)
+        event_id = await service.record_choice(self.event_id, entry.id, str(interaction.user.id))
         asker = _asker_of(interaction)
         if asker == interaction.user.id:
             view = answer_view(event_id, asker)

@@ -53,6 +53,7 @@ class ScopedStore:
         self.event = self.feedback.event
         self.log_event_question = self.feedback.log_event_question
         self.record_vote = self.feedback.record_vote
+        self.record_choice = self.feedback.record_choice
         self.stats = self.feedback.stats
 
     @property

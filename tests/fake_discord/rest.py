@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from tests.fake_discord.limits import invalid_form_body
 from tests.fake_discord.recording import RecordedFile, RecordedRequest, Recorder
 from tests.fake_discord.routes import Reply, RestHandlers
 
@@ -121,6 +122,9 @@ class RestApi:
             return 404, {"message": "404: Not Found", "code": 0}, {}
         if not self._authorized(call):
             return 401, {"message": "401: Unauthorized", "code": 0}, {}
+        refusal = invalid_form_body(call)
+        if refusal is not None:  # checked before the handler: a refused call changes nothing
+            return 400, refusal, {}
         status, payload = await spec.handler(call)
         return status, payload, {}
 

@@ -121,6 +121,39 @@ class Feedback:
         self._questions.index_placement(placement, tokens, stale)
         return placement
 
+    async def record_choice(self, event_id: int, entry_id: str, chooser_id: str) -> int:
+        """A member's pick among an event's suggestions, as an answer event of its own.
+
+        One choice per event and member: picking again returns the same event (a different
+        entry changes what it counts for), so clicking 30 times counts one answer.
+        """
+        chooser = self._database.member_hash(chooser_id)
+        async with self._database.write() as db:
+            async with db.execute(
+                "SELECT id, entry_id FROM events WHERE chosen_from = ? AND chooser_hash = ? "
+                "AND scope = ?",
+                (event_id, chooser, self.scope),
+            ) as cursor:
+                earlier = await cursor.fetchone()
+            if earlier is not None:
+                if earlier["entry_id"] != entry_id:
+                    await db.execute(
+                        "UPDATE events SET entry_id = ? WHERE id = ?", (entry_id, earlier["id"])
+                    )
+                return int(earlier["id"])
+            # A copy of the asked event (its redacted text, origin and mode) as an answer given.
+            cursor = await db.execute(
+                "INSERT INTO events (scope, outcome, entry_id, score, passive, text, "
+                "suggestions, guild_id, channel_id, message_id, jump_url, created_at, "
+                "chosen_from, chooser_hash) SELECT scope, 'answer', ?, NULL, passive, "
+                "coalesce(text, ''), '', guild_id, channel_id, message_id, jump_url, ?, id, ? "
+                "FROM events WHERE id = ? AND scope = ?",
+                (entry_id, self._database.now(), chooser, event_id, self.scope),
+            )
+            if not cursor.rowcount:
+                raise NotFoundError(f"there is no answer #{event_id}")
+            return int(cursor.lastrowid or 0)
+
     async def record_vote(self, event_id: int, voter_id: str, helpful: bool) -> Vote:
         """One vote per member per answer; voting again changes it."""
         voter = self._database.member_hash(voter_id)
@@ -141,7 +174,8 @@ class Feedback:
             await db.execute(
                 "INSERT INTO votes (scope, event_id, voter_hash, entry_id, helpful, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, voter_hash) "
-                "DO UPDATE SET helpful = excluded.helpful, updated_at = excluded.updated_at",
+                "DO UPDATE SET helpful = excluded.helpful, entry_id = excluded.entry_id, "
+                "updated_at = excluded.updated_at",
                 (self.scope, event_id, voter, entry_id, int(helpful), now, now),
             )
         changed = previous is not None and bool(previous["helpful"]) != helpful

@@ -104,4 +104,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     TEXT_IDS_AND_SCOPES,
     # 5: rows that came from a guild move to that guild's scope; mixed review groups split.
     SCOPE_BY_GUILD,
+    # 6: a "did you mean" pick names the event it was picked from and (hashed) who picked it;
+    # one pick per event and member, so repeated clicks count one answer.
+    (
+        "ALTER TABLE events ADD COLUMN chosen_from INTEGER REFERENCES events(id)",
+        "ALTER TABLE events ADD COLUMN chooser_hash TEXT",
+        "CREATE UNIQUE INDEX events_choice ON events(chosen_from, chooser_hash) "
+        "WHERE chosen_from IS NOT NULL",
+    ),
 )
