@@ -7,6 +7,7 @@ module adds answering, feedback, stats, reload and export.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
@@ -15,13 +16,13 @@ from pathlib import Path
 from typing import Self
 
 from bot.base.config import Settings
-from bot.base.errors import KnowledgeError, NotFoundError
+from bot.base.errors import KnowledgeError, NotFoundError, Problem
 from bot.core.curation import Curator, serialised
 from bot.core.knowledge import Knowledge, dump_entries, load_knowledge
 from bot.core.matcher import MatchResult, Outcome
 from bot.core.overlay import apply_overlay
 from bot.core.review import Reviewer
-from bot.storage import NO_ORIGIN, OPERATOR_SCOPE, Origin, Store
+from bot.storage import NO_ORIGIN, OPERATOR_SCOPE, Origin, Revision, Store
 from bot.storage.models import AuditRecord, Question, QuestionKind, Stats, Vote
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ class KnowledgeService(Reviewer):
         cls, settings: Settings, *, knowledge: Knowledge | None = None, store: Store | None = None
     ) -> Self:
         """Load the YAML (KnowledgeError if broken), open the store and apply the overlay."""
-        knowledge = knowledge or load_knowledge(settings.knowledge.paths)
+        limit = settings.knowledge.max_file_bytes
+        knowledge = knowledge or load_knowledge(settings.knowledge.paths, max_file_bytes=limit)
         store = store or await Store.open(settings.storage.database, settings.storage)
         try:
             scoped = store.scoped(OPERATOR_SCOPE)  # every community shares it until issue 11
@@ -183,16 +185,39 @@ class KnowledgeService(Reviewer):
 
     @serialised
     async def reload(self, paths: Iterable[Path] | None = None) -> int:
-        """Re-read the YAML and the overlay; on KnowledgeError keep what we had and re-raise."""
+        """Re-read the YAML and the overlay; on KnowledgeError keep what we had and re-raise.
+
+        Reading, validating and indexing run in a worker thread, so members are answered
+        meanwhile; past ``knowledge.reload_timeout_seconds`` the reload gives up with a
+        KnowledgeError (the thread finishes in the background and its result is dropped).
+        """
+        paths = tuple(paths or self.settings.knowledge.paths)
+        revisions = await self.store.current_revisions()
+        budget = self.settings.knowledge.reload_timeout_seconds
         try:
-            knowledge = load_knowledge(paths or self.settings.knowledge.paths)
+            staged = await asyncio.wait_for(
+                asyncio.to_thread(self._stage, paths, revisions), budget
+            )
         except KnowledgeError:
             log.warning("reload refused: the knowledge has problems; keeping the current one")
             raise
-        slots = apply_overlay(knowledge.entries, await self.store.current_revisions())
-        Curator.__init__(self, self.settings, knowledge, self.store, slots)
+        except TimeoutError:
+            log.warning("reload gave up after %g s; keeping the current knowledge", budget)
+            where = ", ".join(map(str, paths))
+            message = f"took longer than {budget:g} s to load (knowledge.reload_timeout_seconds)"
+            raise KnowledgeError([Problem(where, None, None, message)]) from None
+        # Swap in everything the curator was built with, at once on the event loop, so no
+        # question sees half of it; the lock stays ours (we hold it).
+        vars(self).update((k, v) for k, v in vars(staged).items() if k != "_change_lock")
         log.info("knowledge reloaded: %d entries", len(self.matcher))
         return len(self.matcher)
+
+    def _stage(self, paths: tuple[Path, ...], revisions: Sequence[Revision]) -> Curator:
+        """Load, overlay and index the knowledge into a new curator (runs in a worker thread)."""
+        limit = self.settings.knowledge.max_file_bytes
+        knowledge = load_knowledge(paths, max_file_bytes=limit)
+        slots = apply_overlay(knowledge.entries, revisions)
+        return Curator(self.settings, knowledge, self.store, slots)
 
     async def expire_old_text(self) -> int:
         """Apply the retention setting now (the bot calls this daily); rows expired."""
