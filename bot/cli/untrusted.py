@@ -12,6 +12,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# Whole terminal escape sequences, so no half of one ("[2J") is left on the line: CSI (ESC [ or
+# its C1 form), the string commands OSC, DCS, SOS, PM and APC up to their terminator (or the
+# next escape), and the short ESC sequences. Each alternative scans forward only: linear time.
+_ESCAPE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]"
+)
 # Bidirectional embeddings, overrides and isolates, and the invisible direction marks.
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # C0 and C1 controls (ESC and CSI among them), DEL, and the bidi characters above.
@@ -24,12 +32,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def printable(text: str) -> str:
     """Member text fit for one terminal line: no escape sequences, controls or bidi overrides."""
-    return _CONTROL.sub("", _BREAKS.sub(" ", text))
+    return _CONTROL.sub("", _BREAKS.sub(" ", _ESCAPE.sub("", text)))
 
 
 def cell(value: Any) -> Any:
     """A CSV value that no spreadsheet runs as a formula; text also loses escapes and bidi."""
     if not isinstance(value, str):
         return value
-    value = _CONTROL.sub(lambda m: m[0] if m[0] in "\t\n\r" else "", value)
+    value = _CONTROL.sub(lambda m: m[0] if m[0] in "\t\n\r" else "", _ESCAPE.sub("", value))
     return "'" + value if value.startswith(_FORMULA_START) else value
