@@ -44,11 +44,12 @@ async def test_reload_reads_the_files_in_a_worker_thread(tmp_path: Path, monkeyp
 
 async def test_members_are_answered_while_a_reload_is_loading(tmp_path: Path, monkeypatch) -> None:
     started, release = threading.Event(), threading.Event()
+    released: list[bool] = []  # False: the load waited out its guard (the loop never ran)
     real_load = service_module.load_knowledge
 
     def slow_load(*args: object, **kwargs: object) -> Knowledge:
         started.set()
-        release.wait(30)
+        released.append(release.wait(10))
         return real_load(*args, **kwargs)
 
     async with await KnowledgeService.open(settings_for(tmp_path)) as service:
@@ -60,6 +61,7 @@ async def test_members_are_answered_while_a_reload_is_loading(tmp_path: Path, mo
         await reload
 
     assert answered.entry_id == "vm-vs-container"
+    assert released == [True]
 
 
 async def test_a_reload_past_its_budget_gives_up_and_keeps_the_knowledge(
