@@ -55,6 +55,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the bot package
 # A link to the repository's knowledge/ in a clone, a copy of it in an installed wheel.
 SHIPPED_KNOWLEDGE = (PACKAGE_ROOT / "shipped_knowledge").resolve()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The largest shipped topic file is ~31 KB; 4 MiB loads in a few seconds and no more.
+DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 def default_database() -> Path:
@@ -101,6 +103,8 @@ class KnowledgeSettings(Section):
     paths: Annotated[tuple[FilePath, ...], NoDecode, BeforeValidator(_comma_list)] = (
         SHIPPED_KNOWLEDGE,
     )
+    max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, ge=1)
+    reload_timeout_seconds: float = Field(60.0, gt=0.0)
 
 
 class SemanticSettings(Section):

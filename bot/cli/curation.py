@@ -23,6 +23,7 @@ import yaml
 
 from bot.base.config import Settings
 from bot.base.errors import UserError
+from bot.cli.untrusted import cell, printable
 from bot.core.service import KnowledgeService
 from bot.storage import Group, GroupState
 
@@ -63,7 +64,7 @@ def _group_line(group: Group) -> str:
     where = f" -> {group.entry_id}" if group.entry_id else ""
     return (
         f"#{group.id:<6} {group.size:>5}x  {group.first_seen[:10]}..{group.last_seen[:10]}  "
-        f"{group.state}{where}  {sample}"
+        f"{group.state}{where}  {printable(sample)}"
     )
 
 
@@ -96,12 +97,14 @@ async def _show(args: argparse.Namespace, service: KnowledgeService) -> int:
     group = await service.group(args.id)
     print(_group_line(group))
     for question in await service.store.group_questions(group.id, limit=args.limit):
-        where = f"  {question.origin.jump_url}" if question.origin.jump_url else ""
-        print(f"  {question.created_at[:16]}  {question.kind:<13} {question.text}{where}")
+        where = f"  {printable(question.origin.jump_url)}" if question.origin.jump_url else ""
+        text = printable(question.text) if question.text is not None else "(text expired)"
+        print(f"  {question.created_at[:16]}  {question.kind:<13} {text}{where}")
     if group.state is GroupState.OPEN:
         print("suggested entries:")
         for candidate in await service.suggest_for_group(group.id):
-            print(f"  {candidate.entry_id}  {candidate.score:.2f}  ({candidate.phrasing})")
+            phrasing = printable(candidate.phrasing)  # it may be a member's, attached from a group
+            print(f"  {candidate.entry_id}  {candidate.score:.2f}  ({phrasing})")
     return 0
 
 
@@ -158,12 +161,11 @@ async def _export_unanswered(args: argparse.Namespace, service: KnowledgeService
     )  # fmt: skip
     for question, state in await service.store.all_questions():
         origin = question.origin
-        writer.writerow(
-            [question.id, question.group_id, state, question.kind, question.created_at,
-             question.text or "", origin.guild_id or "", origin.channel_id or "",
-             origin.jump_url or "", question.best_entry or "",
-             "" if question.best_score is None else f"{question.best_score:.3f}"]
-        )  # fmt: skip
+        row = [question.id, question.group_id, state, question.kind, question.created_at,
+               question.text or "", origin.guild_id or "", origin.channel_id or "",
+               origin.jump_url or "", question.best_entry or "",
+               "" if question.best_score is None else f"{question.best_score:.3f}"]  # fmt: skip
+        writer.writerow(map(cell, row))
     _write(buffer.getvalue(), args.output)
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import reprlib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,13 @@ SYNONYMS_FILE = "synonyms.yaml"
 ENTRY_KEYS = frozenset({"id", "question", "alternates", "answer", "tags", "links", "updated"})
 REQUIRED_KEYS = ("id", "question", "alternates", "answer", "tags")
 FILE_KEYS = frozenset({"topic", "entries"})
+MAX_LABEL = 80  # an id, key or value quoted in a message is cut to this
+
+# Bad values are quoted through this: a value reached through YAML aliases can be huge once
+# walked, and a message must cost what it shows, not what the value holds.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 3, 3
+_SHORT.maxstring = _SHORT.maxother = MAX_LABEL
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,19 @@ def phrasing_key(text: str) -> str:
     return " ".join(text.split())
 
 
+def describe(value: Any) -> str:
+    """A bad value for a message: a short string as typed, else its type and a capped form."""
+    if isinstance(value, str):
+        return _SHORT.repr(value)
+    return f"{type(value).__name__} {_SHORT.repr(value)}"
+
+
+def clip(value: Any) -> str:
+    """A key or id as text for a message's 'where' part, cut to MAX_LABEL characters."""
+    text = value if isinstance(value, str) else _SHORT.repr(value)
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
 def _check_text(
     value: Any, name: str, limit: int, problem: Any, *, required: bool = True
 ) -> str | None:
@@ -114,11 +135,23 @@ def _check_links(value: Any, problem: Any) -> tuple[Link, ...]:
         url = item["url"]
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            problem(f"{name}.url", f"{url!r} is not an http(s) URL with a host")
+            problem(f"{name}.url", f"{describe(url)} is not an http(s) URL with a host")
             continue
         if title is not None:
             links.append(Link(title, url.strip()))
     return tuple(links)
+
+
+def _check_date(value: Any, problem: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str | int) and not isinstance(value, bool):  # 20260131 is ISO too
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            pass
+    problem("updated", f"{describe(value)} is not a date like 2026-01-31")
+    return None
 
 
 def _check_list_of_text(value: Any, name: str, problem: Any) -> tuple[str, ...]:
@@ -138,7 +171,7 @@ def entry_from_data(
 ) -> Entry | None:
     """Validate one entry's raw data, appending every problem; the entry if it is sound."""
     entry_id = data.get("id") if isinstance(data, dict) else None
-    label = entry_id if isinstance(entry_id, str) else f"#{position}"
+    label = clip(entry_id) if isinstance(entry_id, str) else f"#{position}"
     before = len(problems)
 
     def problem(fieldname: str | None, message: str) -> None:
@@ -148,7 +181,7 @@ def entry_from_data(
         problem(None, f"must be a mapping, not {type(data).__name__}")
         return None
     for key in sorted(set(data) - ENTRY_KEYS, key=str):
-        problem(str(key), "is not a known key (known: " + ", ".join(sorted(ENTRY_KEYS)) + ")")
+        problem(clip(key), "is not a known key (known: " + ", ".join(sorted(ENTRY_KEYS)) + ")")
     for key in REQUIRED_KEYS:
         if key not in data:
             problem(key, "is missing")
@@ -162,12 +195,7 @@ def entry_from_data(
     alternates = _check_list_of_text(data.get("alternates", []), "alternates", problem)
     tags = _check_list_of_text(data.get("tags", []), "tags", problem)
     links = _check_links(data.get("links", []), problem)
-    updated = data.get("updated")
-    if updated is not None and not isinstance(updated, dt.date):
-        try:
-            updated = dt.date.fromisoformat(str(updated))
-        except ValueError:
-            problem("updated", f"{updated!r} is not a date like 2026-01-31")
+    updated = _check_date(data.get("updated"), problem)
     if len(problems) > before:
         return None
     return Entry(

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from bot.base.config import DEFAULT_MAX_FILE_BYTES
 from bot.base.errors import KnowledgeError, Problem
 from bot.core.entries import (
     FILE_KEYS,
@@ -26,9 +27,12 @@ from bot.core.entries import (
     Entry,
     Knowledge,
     Link,
+    clip,
+    describe,
     entry_from_data,
     phrasing_key,
 )
+from bot.core.files import knowledge_files, read_yaml
 
 __all__ = (
     "MAX_ANSWER",
@@ -46,27 +50,11 @@ __all__ = (
 )
 
 
-# libyaml's safe loader when PyYAML was built with it (the wheels are): parsing the shipped
-# knowledge drops from ~0.2 s to ~16 ms. It builds the same plain types as yaml.safe_load.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read_yaml(path: Path, problems: list[Problem]) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(str(path), None, None, f"is not valid YAML{where}: {reason}"))
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), None, None, f"cannot be read: {exc}"))
-    return None
-
-
-def load_entries_file(path: Path, problems: list[Problem]) -> list[Entry]:
+def load_entries_file(
+    path: Path, problems: list[Problem], max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> list[Entry]:
     """Load and validate one topic file, appending every problem found."""
-    data = _read_yaml(path, problems)
+    data = read_yaml(path, problems, max_bytes)
     source = str(path)
     if data is None:
         if not problems or problems[-1].file != source:
@@ -76,7 +64,7 @@ def load_entries_file(path: Path, problems: list[Problem]) -> list[Entry]:
         problems.append(Problem(source, None, None, "must be a mapping with 'entries:'"))
         return []
     for key in sorted(set(data) - FILE_KEYS, key=str):
-        problems.append(Problem(source, None, str(key), "is not a known top-level key"))
+        problems.append(Problem(source, None, clip(key), "is not a known top-level key"))
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list):
         problems.append(Problem(source, None, "entries", "must be a list of entries"))
@@ -89,11 +77,16 @@ def load_entries_file(path: Path, problems: list[Problem]) -> list[Entry]:
     return entries
 
 
-def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+def load_synonyms(
+    path: Path, problems: list[Problem], max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> dict[str, tuple[str, ...]]:
     """Load ``synonyms.yaml``: canonical form -> variants; a variant belongs to one group."""
-    data = _read_yaml(path, problems)
+    reported = len(problems)
+    data = read_yaml(path, problems, max_bytes)
     source = str(path)
     groups = data.get("synonyms") if isinstance(data, dict) else None
+    if len(problems) > reported:  # unreadable: that is the problem, not its missing mapping
+        return {}
     if not isinstance(groups, dict):
         problems.append(Problem(source, None, "synonyms", "must be a mapping of lists"))
         return {}
@@ -102,36 +95,32 @@ def load_synonyms(path: Path, problems: list[Problem]) -> dict[str, tuple[str, .
     for canonical, variants in groups.items():
         if not isinstance(canonical, str) or not isinstance(variants, list):
             problems.append(
-                Problem(source, str(canonical), None, "must map a string to a list of strings")
+                Problem(source, clip(canonical), None, "must map a string to a list of strings")
             )
             continue
         clean = []
         for variant in variants:
             if not isinstance(variant, str) or not variant.strip():
-                problems.append(Problem(source, canonical, None, f"bad variant {variant!r}"))
+                problems.append(
+                    Problem(source, clip(canonical), None, f"bad variant {describe(variant)}")
+                )
                 continue
             key = phrasing_key(variant)
             if key in seen or key in groups:
                 other = seen.get(key, key)
                 problems.append(
-                    Problem(source, canonical, None, f"{variant!r} already belongs to {other!r}")
+                    Problem(
+                        source,
+                        clip(canonical),
+                        None,
+                        f"{describe(variant)} already belongs to {describe(other)}",
+                    )
                 )
                 continue
             seen[key] = canonical
             clean.append(variant.strip())
         result[canonical.strip()] = tuple(clean)
     return result
-
-
-def knowledge_files(paths: Iterable[Path]) -> list[Path]:
-    """Every YAML file under the given files and folders, sorted within a folder."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
-        else:
-            files.append(path)
-    return files
 
 
 def check_collisions(entries: Sequence[Entry], problems: list[Problem]) -> None:
@@ -157,20 +146,27 @@ def check_collisions(entries: Sequence[Entry], problems: list[Problem]) -> None:
                 )
 
 
-def load_knowledge(paths: Iterable[Path]) -> Knowledge:
-    """Load every topic file and the synonyms; raise KnowledgeError listing every problem."""
+def load_knowledge(
+    paths: Iterable[Path], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> Knowledge:
+    """Load every topic file and the synonyms; raise KnowledgeError listing every problem.
+
+    It blocks for as long as the files take to read (up to ``max_file_bytes`` each): an async
+    caller runs it in a thread, as ``KnowledgeService.reload`` does.
+    """
+    paths = list(paths)
     problems: list[Problem] = []
     entries: list[Entry] = []
     synonyms: dict[str, tuple[str, ...]] = {}
-    files = knowledge_files(paths)
+    files = knowledge_files(paths, problems)
     for path in files:
         if not path.exists():
             problems.append(Problem(str(path), None, None, "does not exist"))
         elif path.name == SYNONYMS_FILE:
-            synonyms.update(load_synonyms(path, problems))
+            synonyms.update(load_synonyms(path, problems, max_file_bytes))
         else:
-            entries.extend(load_entries_file(path, problems))
-    if not files:
+            entries.extend(load_entries_file(path, problems, max_file_bytes))
+    if not files and not problems:
         problems.append(Problem(", ".join(map(str, paths)), None, None, "holds no YAML files"))
     check_collisions(entries, problems)
     if problems:

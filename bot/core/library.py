@@ -13,17 +13,17 @@ import asyncio
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Self
 
 from bot.base.config import Settings
-from bot.base.errors import KnowledgeError
+from bot.base.errors import KnowledgeError, Problem
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.layers import BaseLayer, CommunityLayer, topic_of
 from bot.core.overlay import Slot, apply_overlay
 from bot.core.service import KnowledgeService
-from bot.storage import OPERATOR_SCOPE, EntryCount, ScopedStore, Stats, Store
+from bot.storage import OPERATOR_SCOPE, EntryCount, Revision, ScopedStore, Stats, Store
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,12 @@ class Library:
         cls, settings: Settings, *, knowledge: Knowledge | None = None, store: Store | None = None
     ) -> Self:
         """Load the YAML (KnowledgeError if broken), open the store and apply the overlay."""
-        knowledge = knowledge or load_knowledge(settings.knowledge.paths)
+        limit = settings.knowledge.max_file_bytes
+        knowledge = knowledge or load_knowledge(settings.knowledge.paths, max_file_bytes=limit)
         store = store or await Store.open(settings.storage.database, settings.storage)
         try:
-            base = await build_base(knowledge, store.scoped(OPERATOR_SCOPE), settings)
+            revisions = await store.scoped(OPERATOR_SCOPE).current_revisions()
+            base = build_base(knowledge, revisions, settings)
             await store.expire_text()
         except BaseException:
             await store.close()
@@ -82,23 +84,48 @@ class Library:
 
     async def reload(self, paths: Iterable[Path] | None = None) -> int:
         """Re-read the YAML and every overlay, then swap them in at once; on KnowledgeError
-        keep what we had and re-raise."""
+        keep what we had and re-raise.
+
+        Reading, validating and indexing run in a worker thread, so members are answered
+        meanwhile; past ``knowledge.reload_timeout_seconds`` the reload gives up with a
+        KnowledgeError (the thread finishes in the background and its result is dropped).
+        """
+        paths = tuple(paths or self.settings.knowledge.paths)
+        budget = self.settings.knowledge.reload_timeout_seconds
         async with self.change_lock:
+            revisions = await self.store.scoped(OPERATOR_SCOPE).current_revisions()
             try:
-                knowledge = load_knowledge(paths or self.settings.knowledge.paths)
+                knowledge, base = await asyncio.wait_for(
+                    asyncio.to_thread(self._stage, paths, revisions), budget
+                )
             except KnowledgeError:
                 log.warning("reload refused: the knowledge has problems; keeping the current one")
                 raise
-            base = await build_base(knowledge, self.store.scoped(OPERATOR_SCOPE), self.settings)
+            except TimeoutError:
+                log.warning("reload gave up after %g s; keeping the current knowledge", budget)
+                where = ", ".join(map(str, paths))
+                message = (
+                    f"took longer than {budget:g} s to load (knowledge.reload_timeout_seconds)"
+                )
+                raise KnowledgeError([Problem(where, None, None, message)]) from None
             layers = {
                 scope: await self._community_layer(scope, base) for scope in self._communities
             }
+            # Everything swaps at once on the event loop: no question sees half of it.
             self.knowledge, self.base = knowledge, base
             self.operator.bind(base)
             for scope, service in self._communities.items():
                 service.bind(layers[scope])
         log.info("knowledge reloaded: %d entries", len(base))
         return len(base)
+
+    def _stage(
+        self, paths: tuple[Path, ...], revisions: Sequence[Revision]
+    ) -> tuple[Knowledge, BaseLayer]:
+        """Load, overlay and index the knowledge (runs in a worker thread)."""
+        limit = self.settings.knowledge.max_file_bytes
+        knowledge = load_knowledge(paths, max_file_bytes=limit)
+        return knowledge, build_base(knowledge, revisions, self.settings)
 
     async def stats_everywhere(
         self, period: dt.timedelta = dt.timedelta(days=7), *, top: int = 5
@@ -142,9 +169,10 @@ def sum_stats(parts: list[Stats], top: int) -> Stats:
     )
 
 
-async def build_base(knowledge: Knowledge, store: ScopedStore, settings: Settings) -> BaseLayer:
+def build_base(
+    knowledge: Knowledge, revisions: Sequence[Revision], settings: Settings
+) -> BaseLayer:
     """The base layer: the YAML with the operator's overlay applied, indexed."""
-    revisions = await store.current_revisions()
     slots = apply_overlay(knowledge.entries, revisions)
     changed = {revision.entry_id for revision in revisions}
     return BaseLayer(slots, knowledge.synonyms, settings.matcher, changed=changed)

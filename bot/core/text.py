@@ -4,7 +4,8 @@ Steps, in order: Unicode NFKC and case folding; accents and other combining mark
 (which also flattens zalgo text); contractions expanded; words split on anything that is not a
 letter or digit; Snowball (Porter 2) stemming, then synonym phrases (matched on stems, so plurals
 match too) replaced by their canonical form and stop words dropped. Filler is text with no
-content word left ("hi", "help?").
+content word left ("hi", "help?"). Only the first MAX_TEXT_CHARS characters of a text are read:
+a question is a few lines, and a pasted log must not cost more than one.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ STOP_WORDS = frozenset(
 STOP_MARK = "~"
 _STEM, _TOKEN = itemgetter(0), itemgetter(1)  # fields of a memoised word (see Normaliser._word)
 MAX_MEMO = 50_000  # memoised words and texts; bounded so memory stays flat
+MAX_TEXT_CHARS = 4000  # the rest of a longer text is ignored (Discord's own cap for a message)
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -156,7 +158,9 @@ class Normaliser:
         With ``keep_stop`` the stop words stay too, marked with a leading ``~``: they tell
         "how do I say" from "what do I say", but must never count as much as a content word.
         ``memo=False`` skips the cache of recent texts (for one-off texts such as phrasings).
+        Text past MAX_TEXT_CHARS is ignored, before any work (and before it becomes a cache key).
         """
+        text = text[:MAX_TEXT_CHARS]
         if not memo:
             return self._content(words(text), keep_stop)
         key = (text, keep_stop)

@@ -13,6 +13,13 @@ from collections.abc import Mapping
 from rapidfuzz.distance import OSA
 
 MIN_LENGTH = 4  # shorter words have too many neighbours to guess from
+# Longer "words" are pasted hashes, keys or base64, not misspellings; and a word's deletions
+# cost the square of its length (40,000 letters: 40,000 strings of 40,000, 1.6 GB).
+MAX_LENGTH = 40
+
+
+def _guessable(word: str) -> bool:
+    return MIN_LENGTH <= len(word) <= MAX_LENGTH and word.isalpha()
 
 
 def _deletions(word: str) -> set[str]:
@@ -33,7 +40,7 @@ class TypoIndex:
 
     def add(self, word: str) -> None:
         """Make a newly used ``word`` findable."""
-        if len(word) >= MIN_LENGTH and word.isalpha():
+        if _guessable(word):
             keys = self._keys
             for key in _deletions(word):
                 bucket = keys.get(key)
@@ -44,6 +51,8 @@ class TypoIndex:
 
     def discard(self, word: str) -> None:
         """Forget a word that nothing uses any more."""
+        if not _guessable(word):
+            return
         for key in _deletions(word):
             bucket = self._keys.get(key)
             if bucket is not None:
@@ -52,8 +61,8 @@ class TypoIndex:
                     del self._keys[key]
 
     def near(self, word: str, limit: int = 3) -> list[str]:
-        """Known words one edit from ``word`` (most used first), or none if it is too short."""
-        if len(word) < MIN_LENGTH or not word.isalpha():
+        """Known words one edit from ``word`` (most used first); none if too short or too long."""
+        if not _guessable(word):
             return []
         found: set[str] = set()
         for key in _deletions(word):
