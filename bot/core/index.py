@@ -1,47 +1,30 @@
-"""The phrasing index under the matcher: tokens, postings, weights, and candidate gathering.
+"""The phrasing index under the lexical scorer: tokens, postings, weights, candidate gathering.
 
 Every phrasing of an entry (its question and alternates) is kept as a set of normalised tokens
 (stop words marked, kept at a low weight). A token weighs its inverse entry frequency, so a word
 found in few entries ("dkim") counts more than one found in many ("server"). Misspelt query words
-match known words one edit away, at a discount.
+match known words one edit away, at a discount (see ``bot.core.query``).
 
 The index is updated entry by entry (``upsert``, ``remove``); weights are read from live counts
 (cached until the next change), so an incremental update gives exactly what a rebuild would.
+Phrasings are named by an int id (a list position, never reused); the public methods below are
+all a scorer needs: reading a query, gathering candidates (``bot.core.gathering``), a
+phrasing's Dice, text and owner, and an entry's typical and tag words.
 """
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from bot.core.gathering import Visible, gather_phrasings
 from bot.core.knowledge import Entry
+from bot.core.query import Query, read_query
 from bot.core.text import STOP_MARK, Normaliser
 from bot.core.typos import TypoIndex
 
-TYPO_DISCOUNT = 0.8  # a misspelt word is good evidence, not as good as the word itself
 STOP_FACTOR = 0.4  # stop words tell phrasings apart but never outweigh a content word
-MAX_QUERY_TOKENS = 128
-CANDIDATE_BUDGET = 1500  # phrasings gathered before common words stop adding more
-COMMON_FLOOR = 200  # a word in fewer phrasings than this always brings them in
-COMMON_SHARE = 0.02  # ... and so does one in less than this share of all phrasings
-PRUNE_SHARE = 0.7  # see PhrasingIndex._gather
-# With more phrasings than KEEP_ABOVE gathered, those sharing less than KEEP_SHARE of the best
-# one's rare-word weight are dropped before stop words are counted: they cannot lead.
-KEEP_ABOVE = 300
-KEEP_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class Query:
-    """A query's tokens: weight of each, indexed words they match and with what gain."""
-
-    weights: dict[str, float]
-    gains: dict[str, tuple[str, float]]  # indexed word -> (query token, gain)
-    factors: dict[str, float]  # indexed word -> 1.0, or the typo discount
-    total: float
 
 
 class PhrasingIndex:
@@ -69,18 +52,9 @@ class PhrasingIndex:
         self._df: dict[str, int] = {}  # entries whose phrasings use a token
         self._weights: dict[str, float] = {}  # token weight, valid until the index changes
         self._typos = TypoIndex(self._df)
-        collecting = gc.isenabled()
-        gc.disable()  # a bulk load makes millions of objects and no cycles
-        try:
-            for entry in entries:
-                self.upsert(entry)
-        finally:
-            if collecting:
-                gc.enable()
+        for entry in entries:
+            self.upsert(entry)
         self.warm()
-        # The index lives as long as the process: moving it out of the collector's reach
-        # spares every later collection a walk over millions of objects (50 ms pauses).
-        gc.freeze()
 
     def warm(self) -> None:
         """Compute every phrasing's weight now rather than on first use (after a bulk load)."""
@@ -90,6 +64,8 @@ class PhrasingIndex:
         for pid, tokens in enumerate(self._tokens):
             if norms[pid] is None:
                 norms[pid] = sum(map(weight, tokens))
+
+    # --- entries -------------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -105,6 +81,11 @@ class PhrasingIndex:
         """Every indexed entry, in the order they were first added (edits keep their place)."""
         return sorted(self._entries.values(), key=lambda entry: self._rank[entry.id])
 
+    @property
+    def order(self) -> Mapping[str, int]:
+        """Entry id -> the order it was first added: the tie-break between equal scores."""
+        return self._rank
+
     def upsert(self, entry: Entry) -> None:
         """Add an entry, or replace the one with the same id."""
         if entry.id in self._entries:
@@ -115,7 +96,7 @@ class PhrasingIndex:
         ids = []
         all_postings = self._postings
         for text in dict.fromkeys(entry.phrasings):
-            tokens = frozenset(self._terms(text, memo=False))
+            tokens = frozenset(self.terms(text, memo=False))
             if not tokens:
                 continue
             pid = len(self._tokens)
@@ -168,9 +149,19 @@ class PhrasingIndex:
             self._tokens[pid] = frozenset()  # ids are never reused; the slot stays empty
         del self._extra[entry_id]
 
-    def _terms(self, text: str, *, memo: bool = True) -> list[str]:
+    # --- tokens and weights --------------------------------------------------------------------
+
+    def terms(self, text: str, *, memo: bool = True) -> list[str]:
         """Content words and stop words (marked), as the index keeps them."""
         return self.normaliser.tokens(text, keep_stop=True, memo=memo)
+
+    def knows(self, token: str) -> bool:
+        """Whether some indexed phrasing uses this token."""
+        return token in self._df
+
+    def near(self, token: str) -> list[str]:
+        """Indexed words one edit from an unknown word (most used first)."""
+        return self._typos.near(token)
 
     def weight(self, token: str) -> float:
         """How much a token counts: rarer across entries is more; stop words count little."""
@@ -185,7 +176,8 @@ class PhrasingIndex:
         self._weights[token] = idf
         return idf
 
-    def _norm(self, pid: int) -> float:
+    def norm(self, pid: int) -> float:
+        """The weight of a phrasing: the sum of its tokens' weights."""
         norm = self._norms[pid]
         if norm is None:
             norm = self._norms[pid] = sum(map(self.weight, self._tokens[pid]))
@@ -197,32 +189,36 @@ class PhrasingIndex:
             self._weights.clear()
             self._norms = [None] * len(self._norms)
 
-    def _query(self, text: str) -> tuple[dict[str, float], dict[str, tuple[str, float]]]:
-        """The weight of each query token, and each indexed token it matches with its gain."""
-        weights: dict[str, float] = {}
-        gains: dict[str, tuple[str, float]] = {}  # indexed token -> (query token, gain)
-        for token in self._terms(text):
-            if token in weights:
-                continue
-            if len(weights) >= MAX_QUERY_TOKENS:
-                break
-            if token in self._df:
-                weights[token] = self.weight(token)
-                gains[token] = (token, weights[token])
-                continue
-            near = [] if token[0] == STOP_MARK else self._typos.near(token)
-            weights[token] = max(map(self.weight, near), default=self.weight(token))
-            for word in near:
-                gain = self.weight(word) * TYPO_DISCOUNT
-                if gain > gains.get(word, ("", 0.0))[1]:
-                    gains[word] = (token, gain)
-        return weights, gains
+    # --- queries and phrasings -----------------------------------------------------------------
 
-    def _dice_function(
-        self, gains: dict[str, tuple[str, float]], total: float
-    ) -> Callable[[int], float]:
-        keys = gains.keys()
-        tokens, norm = self._tokens, self._norm
+    def query(self, text: str) -> Query:
+        """A text read against the index: its tokens' weights and the indexed words they match."""
+        return read_query(self, text)
+
+    def gather(
+        self, query: Query, visible: Visible | None = None, *, exhaustive: bool = False
+    ) -> dict[int, float]:
+        """The Dice of every phrasing a query reaches (phrasing id -> Dice).
+
+        ``visible`` says which entries may be gathered (None: all); it is applied while gathering,
+        so hidden entries never spend the candidate budget. ``exhaustive`` turns pruning off.
+        """
+        return gather_phrasings(
+            query,
+            postings=self._postings,
+            tokens=self._tokens,
+            owner=self._owner,
+            norms=self._norms,
+            norm=self.norm,
+            phrasing_count=self._phrasing_count,
+            visible=visible,
+            exhaustive=exhaustive,
+        )
+
+    def dice_of(self, query: Query) -> Callable[[int], float]:
+        """Weighted Dice of the query and a phrasing (by id): 1.0 is the same words."""
+        gains, total = query.gains, query.total
+        keys, tokens, norm = gains.keys(), self._tokens, self.norm
 
         def dice(pid: int) -> float:
             shared = sum(gains[t][1] for t in tokens[pid] & keys)
@@ -230,59 +226,20 @@ class PhrasingIndex:
 
         return dice
 
-    def _gather(
-        self, content: list[str], gains: dict[str, tuple[str, float]], total: float
-    ) -> dict[int, float]:
-        """The Dice score of every phrasing reached from the query's words.
+    def phrasings(self, entry_id: str) -> Sequence[int]:
+        """The ids of an entry's phrasings."""
+        return self._phrasings[entry_id]
 
-        Rare words, heaviest first, bring in phrasings through their postings. A phrasing
-        first reached through a word lacks every heavier word, which bounds its Dice; once
-        that bound falls below a share of the best found (or a word would overrun the budget),
-        words only add to phrasings already found. Stop words and common words, whose postings
-        are long, only ever add. This keeps a query fast on 100,000 entries.
-        """
-        common = max(COMMON_FLOOR, self._phrasing_count * COMMON_SHARE)
-        later = {word: gain for word, (_, gain) in gains.items()}
-        rest = sum(later.values())
-        shared: dict[int, float] = {}
-        top, top_pid = 0.0, -1
-        for token in sorted(content, key=lambda t: (-gains[t][1], t)):
-            postings = self._postings[token]
-            if shared and len(postings) > common:
-                continue
-            gain = later.pop(token)
-            bound = 2.0 * rest / (total + rest)
-            rest -= gain
-            best = 2.0 * top / (total + self._norm(top_pid)) if shared else 0.0
-            room = not shared or len(shared) + len(postings) <= CANDIDATE_BUDGET
-            if room and bound >= PRUNE_SHARE * best:
-                get = shared.get
-                for pid in postings:
-                    value = shared[pid] = get(pid, 0.0) + gain
-                    if value > top:
-                        top, top_pid = value, pid
-            else:
-                for pid in postings:
-                    if pid in shared:
-                        value = shared[pid] = shared[pid] + gain
-                        if value > top:
-                            top, top_pid = value, pid
-        floor = KEEP_SHARE * top
-        if len(shared) > KEEP_ABOVE:
-            shared = {pid: w for pid, w in shared.items() if w >= floor}
-        if later:
-            keys, tokens = later.keys(), self._tokens
-            for pid in shared:
-                found = keys & tokens[pid]
-                if found:
-                    shared[pid] += sum(later[word] for word in found)
-        norms, norm = self._norms, self._norm
-        return {
-            pid: 2.0 * weight / (total + (norms[pid] or norm(pid)))
-            for pid, weight in shared.items()
-        }
+    def text(self, pid: int) -> str:
+        """A phrasing's text as written."""
+        return self._text[pid]
 
-    def _typical_of(self, entry_id: str) -> dict[str, float]:
+    @property
+    def owners(self) -> Sequence[str]:
+        """Phrasing id -> the id of the entry it belongs to."""
+        return self._owner
+
+    def typical(self, entry_id: str) -> Mapping[str, float]:
         """Share of the entry's phrasings using each word (memoised until the entry changes)."""
         typical = self._typical.get(entry_id)
         if typical is None:
@@ -290,3 +247,7 @@ class PhrasingIndex:
             counts = Counter(token for pid in ids for token in self._tokens[pid])
             typical = self._typical[entry_id] = {t: c / len(ids) for t, c in counts.items()}
         return typical
+
+    def tag_words(self, entry_id: str) -> frozenset[str]:
+        """The entry's tag words that none of its phrasings uses."""
+        return self._extra[entry_id]

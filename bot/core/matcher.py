@@ -1,31 +1,25 @@
 """The matcher: ranks entries for a question and decides answer, suggest or none.
 
-A query scores each phrasing (see ``bot.core.index``) by weighted Dice: twice the weight both share
-over the weight of both, so 1.0 is the same words. An entry's score blends its best phrasing,
-the average of its top phrasings, how typical the query's words are of the entry and how much
-of the query the entry (tags included) covers. The outcome is an answer when the top score
-reaches the bar and leads the runner-up by the margin, a "did you mean" when entries are
-plausible but none clearly, and none otherwise (filler such as "hi" is always none).
+It holds the phrasing index (``bot.core.index``) and scores through the scorer seam
+(``bot.core.scoring``); today the lexical scorer (``bot.core.lexical``) is the only one. The
+outcome is an answer when the top score reaches the bar and leads the runner-up by the margin, a
+"did you mean" when entries are plausible but none clearly, and none otherwise (filler such as
+"hi" is always none).
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.base.config import MatcherSettings
-from bot.core.index import PhrasingIndex, Query
+from bot.core.gathering import Visible
+from bot.core.index import PhrasingIndex
 from bot.core.knowledge import Entry
-from bot.core.text import STOP_MARK
+from bot.core.lexical import LexicalScorer
+from bot.core.text import Normaliser
 
-EXTRA_WEIGHT = 0.3  # a tag word is weaker evidence than a phrasing word
-SATURATION = 0.15  # share of an entry's phrasings at which a word counts as typical of it
-TOP_PHRASINGS = 3  # how many of an entry's best phrasings its neighbourhood score averages
-# An entry's score: its best phrasing, the average of its top phrasings, how typical the
-# query's words are of the entry, and how much of the query the entry covers at all.
-W_BEST, W_NEAR, W_TYPICAL, W_COVER = 0.35, 0.25, 0.3, 0.1
 RERANK = 20  # entries fully scored after the first pass
 
 
@@ -46,6 +40,8 @@ class Candidate:
     phrasing: str
     why: str
     coverage: float = 1.0  # share of the question's weight the entry's words account for
+    # Each scorer's raw score (scorer name -> score): what a fusion of several scorers reads.
+    signals: Mapping[str, float] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ class MatchResult:
         return self.offered if self.outcome is Outcome.SUGGEST else ()
 
 
-class Matcher(PhrasingIndex):
+class Matcher:
     """Ranks entries for a question and decides between answer, suggest and none."""
 
     def __init__(
@@ -90,100 +86,81 @@ class Matcher(PhrasingIndex):
     ) -> None:
         self.settings = settings or MatcherSettings()
         self.synonyms: Mapping[str, tuple[str, ...]] = synonyms or {}
-        super().__init__(entries, synonyms)
+        self.index = PhrasingIndex(entries, synonyms)
+        self.lexical = LexicalScorer(self.index)
 
-    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
-        """The best entries for a text, best first, without deciding anything."""
-        return self.ranked(text, limit)[0]
+    # The knowledge being matched: the index's, so curation edits reach the next query.
+
+    @property
+    def normaliser(self) -> Normaliser:
+        """How questions are cut into words (shared with the index)."""
+        return self.index.normaliser
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self.index
+
+    def get(self, entry_id: str) -> Entry | None:
+        """The indexed entry with this id, if any."""
+        return self.index.get(entry_id)
+
+    def entries(self) -> list[Entry]:
+        """Every indexed entry, in the order they were first added."""
+        return self.index.entries()
+
+    def upsert(self, entry: Entry) -> None:
+        """Add an entry, or replace the one with the same id."""
+        self.index.upsert(entry)
+
+    def remove(self, entry_id: str) -> None:
+        """Drop an entry (no error if it is not there)."""
+        self.index.remove(entry_id)
+
+    # Ranking and the outcome rule.
+
+    def rank(self, text: str, limit: int = 5, visible: Visible | None = None) -> list[Candidate]:
+        """The best visible entries for a text, best first, without deciding anything."""
+        return self._ranked(text, limit, visible)[0]
 
     def ranked(
-        self, text: str, limit: int, visible: Callable[[str], bool] | None = None
+        self, text: str, limit: int, visible: Visible | None = None
     ) -> tuple[list[Candidate], bool]:
         """The ranking of the visible entries, and whether a content word matched as typed."""
-        ranked, as_typed = self._ranked(text, limit if visible is None else limit + 50)
-        if visible is not None:
-            ranked = [c for c in ranked if visible(c.entry_id)][:limit]
-        return ranked, as_typed
+        return self._ranked(text, limit, visible)
 
-    def _ranked(self, text: str, limit: int) -> tuple[list[Candidate], bool]:
+    def _ranked(
+        self, text: str, limit: int, visible: Visible | None
+    ) -> tuple[list[Candidate], bool]:
         """The ranking, and whether any content word matched as typed (not only as a typo)."""
-        weights, gains = self._query(text)
-        content = [t for t in gains if t[0] != STOP_MARK]
-        if not content or not self._entries:
+        scorer = self.lexical
+        query = scorer.prepare(text)
+        if query is None:
             return [], False
-        as_typed = any(word == gains[word][0] for word in content)
-        total = sum(weights.values())
-        factors = {word: gain / self.weight(word) for word, (_, gain) in gains.items()}
-        query = Query(weights, gains, factors, total)
-        dice_of = self._dice_function(gains, total)
-        scored = self._gather(content, gains, total)
-        best: dict[str, float] = {}
-        owner = self._owner
-        for pid, dice in scored.items():
-            entry_id = owner[pid]
-            if dice > best.get(entry_id, -1.0):
-                best[entry_id] = dice
-        rank = self._rank
-        shortlist = [
-            e for _, _, e in heapq.nsmallest(RERANK, [(-d, rank[e], e) for e, d in best.items()])
-        ]
-        results = []
-        for entry_id in shortlist:
-            dices = sorted(
-                ((scored.get(pid) or dice_of(pid), pid) for pid in self._phrasings[entry_id]),
-                reverse=True,
+        signals = scorer.score(query, scorer.propose(query, RERANK, visible))
+        order = self.index.order
+        ranked = sorted(signals.items(), key=lambda item: (-item[1].score, order[item[0]]))
+        candidates = [
+            Candidate(
+                entry_id,
+                signal.score,
+                signal.phrasing,
+                signal.why,
+                signal.coverage,
+                {scorer.name: signal.score},
             )
-            results.append((entry_id, *self._score(entry_id, dices, query)))
-        results.sort(key=lambda r: (-r[1], rank[r[0]]))
-        return [self._candidate(*r) for r in results[:limit]], as_typed
+            for entry_id, signal in ranked[:limit]
+        ]
+        return candidates, query.as_typed
 
-    def _score(
-        self,
-        entry_id: str,
-        dices: list[tuple[float, int]],
-        query: Query,
-    ) -> tuple[float, dict[str, float]]:
-        """An entry's score from its best phrasing, near neighbours and typical words."""
-        typical, extra = self._typical_of(entry_id), self._extra[entry_id]
-        gains, factors = query.gains, query.factors
-        typ: dict[str, float] = {}  # query token -> how typical of the entry it is
-        cov: dict[str, float] = {}  # query token -> how well the entry covers it
-        for word in gains.keys() & typical.keys():
-            token, factor = gains[word][0], factors[word]
-            typ[token] = max(typ.get(token, 0.0), typical[word] * factor)
-            cov[token] = max(cov.get(token, 0.0), factor)
-        for word in gains.keys() & extra:
-            token = gains[word][0]
-            cov[token] = max(cov.get(token, 0.0), factors[word] * EXTRA_WEIGHT)
-        weights, total = query.weights, query.total
-        typical_score = sum(weights[t] * s / (s + SATURATION) for t, s in typ.items())
-        typical_score *= (1.0 + SATURATION) / total
-        cover_score = sum(weights[t] * c for t, c in cov.items()) / total
-        top = dices[:TOP_PHRASINGS]
-        best = top[0][0]
-        near = sum(d for d, _ in top) / TOP_PHRASINGS
-        score = W_BEST * best + W_NEAR * near + W_TYPICAL * typical_score + W_COVER * cover_score
-        parts = {"best": best, "near": near, "typical": typical_score, "cover": cover_score}
-        parts["pid"] = top[0][1]
-        parts["words"] = [t for t in cov if t[0] != STOP_MARK]  # type: ignore[assignment]
-        return round(score, 4), parts
-
-    def _candidate(self, entry_id: str, score: float, parts: dict[str, float]) -> Candidate:
-        """A scored entry with the readable reason for its score."""
-        text = self._text[int(parts["pid"])]
-        words = ", ".join(parts["words"]) or "nothing"  # type: ignore[arg-type]
-        why = (
-            f"best phrasing {text!r} shares {parts['best']:.0%} of the weighted words; "
-            f"its top {TOP_PHRASINGS} phrasings average {parts['near']:.0%}; "
-            f"typical words {parts['typical']:.0%}; covers {parts['cover']:.0%} ({words})"
-        )
-        return Candidate(entry_id, score, text, why, round(parts["cover"], 4))
-
-    def match(self, text: str, *, passive: bool = False) -> MatchResult:
-        """Rank entries for a text and decide between answer, suggest and none."""
+    def match(
+        self, text: str, *, passive: bool = False, visible: Visible | None = None
+    ) -> MatchResult:
+        """Rank the visible entries for a text and decide between answer, suggest and none."""
         if self.normaliser.is_filler(text):
             return decide(text, [], False, self.settings, passive=passive, filler=True)
-        ranked, as_typed = self.ranked(text, max(5, self.settings.max_suggestions))
+        ranked, as_typed = self._ranked(text, max(5, self.settings.max_suggestions), visible)
         return decide(text, ranked, as_typed, self.settings, passive=passive)
 
 
