@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.base.errors import NotFoundError
+from bot.cli.arguments import EXIT_DO_NOT_RESTART, EXIT_RETRY
 from bot.cli.health import check_heartbeat
 from bot.cli.run import drain
 from bot.storage import OPERATOR_SCOPE, Store
@@ -135,8 +136,49 @@ async def test_missing_token_is_a_clear_error(tmp_path: Path) -> None:
     environ["FAQBOT_STORAGE__DATABASE"] = str(tmp_path / "faqbot.sqlite3")
     process = await _start(environ, "run")
     _, err = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 2
+    assert process.returncode == EXIT_DO_NOT_RESTART
     assert "DISCORD_TOKEN is not set" in err.decode()
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", ["run", "sync"])
+async def test_unreachable_discord_is_one_line_and_the_retry_exit_code(
+    command: str, tmp_path: Path
+) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/api/v10"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
+    environ.update(
+        {
+            "DISCORD_TOKEN": "abc.def.ghi",
+            "FAQBOT_DISCORD__API_BASE_URL": url,
+            "FAQBOT_STORAGE__DATABASE": str(tmp_path / "faqbot.sqlite3"),
+        }
+    )
+    process = await _start(environ, "--log-level", "ERROR", command)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    text = err.decode()
+    assert process.returncode == EXIT_RETRY, text[-3000:]
+    [line] = text.splitlines()
+    assert line.startswith(f"faqbot: cannot reach Discord at {url}: ")
+    assert "restart may help" in line
+
+
+async def test_a_bad_configuration_stops_run_with_the_do_not_restart_code(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
+    environ.update({"DISCORD_TOKEN": "abc.def.ghi", "FAQBOT_MATCHER__MARGIN": "lots"})
+    process = await _start(environ, "run")
+    _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == EXIT_DO_NOT_RESTART
+    [line] = err.decode().splitlines()
+    assert "FAQBOT_MATCHER__MARGIN" in line and "restart will not help" in line
 
 
 async def test_rejected_token_is_a_clear_error_without_the_token(
@@ -147,7 +189,7 @@ async def test_rejected_token_is_a_clear_error_without_the_token(
     process = await _start(environ, "run")
     _, err = await asyncio.wait_for(process.communicate(), timeout=30)
     text = err.decode()
-    assert process.returncode == 1, text[-3000:]
+    assert process.returncode == EXIT_DO_NOT_RESTART, text[-3000:]
     assert "Discord rejected the token" in text
     assert "wrong-token-value" not in text
 
@@ -188,7 +230,7 @@ async def test_corrupt_database_stops_run_with_a_clear_error(tmp_path: Path) -> 
     process = await _start(environ, "run")
     _, err = await asyncio.wait_for(process.communicate(), timeout=30)
     text = err.decode()
-    assert process.returncode == 1, text[-3000:]
+    assert process.returncode == EXIT_DO_NOT_RESTART, text[-3000:]
     assert "corrupt" in text and str(database) in text
     assert "Traceback" not in text
     assert database.read_bytes()[16:32] == b"\xa5" * 16  # left untouched

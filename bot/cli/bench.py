@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from rapidfuzz import fuzz, process
 
+from bot.base.errors import UserError
 from bot.core.evaluation import percentile
 from bot.core.knowledge import Entry
 from bot.core.matcher import Matcher
@@ -123,6 +124,20 @@ def measure(size: int, queries: int, seed: int) -> dict[str, float]:
     }
 
 
+def _measure_apart(size: int, queries: int, seed: int) -> dict[str, float]:
+    """``measure`` in a fresh process; UserError carrying the child's own last error line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli.bench", str(size), str(queries), str(seed)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        raise UserError(f"bench: measuring {size} entries failed: {lines[-1]}")
+    return json.loads(done.stdout)
+
+
 def run_bench(sizes: list[int], queries: int, seed: int) -> int:
     """Measure every size in its own process and print a table with the speed-up."""
     header = (
@@ -131,13 +146,7 @@ def run_bench(sizes: list[int], queries: int, seed: int) -> int:
     )
     print(header)
     for size in sizes:
-        out = subprocess.run(
-            [sys.executable, "-m", "bot.cli.bench", str(size), str(queries), str(seed)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        r = json.loads(out)
+        r = _measure_apart(size, queries, seed)
         print(
             f"{r['entries']:>8} {r['phrasings']:>9} {r['build_s']:>8.2f} {r['peak_rss_mb']:>8.0f} "
             f"{r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} {r['baseline_p50_ms']:>9.2f} "

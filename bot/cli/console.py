@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -147,6 +148,9 @@ async def _session(settings: Settings) -> None:
 
 def run_console(settings: Settings) -> int:
     """Run the interactive console until Ctrl-D or Ctrl-C; the exit status."""
+    # Bytes that are not UTF-8 (a Latin-1 terminal, binary piped in) become U+FFFD, not an error.
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
     if sys.stdin.isatty():
         _enable_history(settings)
     try:

@@ -1,4 +1,4 @@
-"""Command-line curation: ``faqbot unanswered ...``, ``faqbot export`` and ``faqbot stats``.
+"""Command-line curation: ``faqbot unanswered ...``, ``faqbot stats`` and ``faqbot undo``.
 
 ``add_commands(sub)`` adds the sub-commands to the main parser. Each sets ``handler(args,
 settings) -> int``, a plain function that runs its own event loop and returns the exit status;
@@ -23,6 +23,8 @@ import yaml
 
 from bot.base.config import Settings
 from bot.base.errors import UserError
+from bot.cli import export as export_cli
+from bot.cli.arguments import non_negative_int, positive_int
 from bot.cli.untrusted import cell, printable
 from bot.core.service import KnowledgeService
 from bot.storage import Group, GroupState
@@ -48,15 +50,6 @@ def _default_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        print(f"wrote {output}", file=sys.stderr)
 
 
 def _group_line(group: Group) -> str:
@@ -125,10 +118,7 @@ def _added_phrasings(before: dict[str, Any] | None, after: dict[str, Any] | None
 async def _create(args: argparse.Namespace, service: KnowledgeService) -> int:
     fields: dict[str, Any] = {}
     if args.file:
-        loaded = yaml.safe_load(args.file.read_text(encoding="utf-8"))
-        if not isinstance(loaded, dict):
-            raise UserError(f"{args.file}: must hold one entry as a mapping")
-        fields.update(loaded)
+        fields.update(read_entry_file(args.file))
     for key, option in (("id", "id_"), ("question", "question"), ("answer", "answer")):
         if getattr(args, option):
             fields[key] = getattr(args, option)
@@ -138,6 +128,26 @@ async def _create(args: argparse.Namespace, service: KnowledgeService) -> int:
     entry_id = record.after["entry"]["data"]["id"] if record.after else "?"
     print(f"entry {entry_id} created from group #{args.id} (action #{record.id})")
     return 0
+
+
+def read_entry_file(path: Path) -> dict[str, Any]:
+    """One entry's fields from a YAML file; UserError saying what is wrong with the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        reason = getattr(exc, "problem", None) or exc
+        raise UserError(f"{path} is not valid YAML{where}: {reason}") from exc
+    if not isinstance(loaded, dict):
+        raise UserError(f"{path}: must hold one entry as a mapping (id: ..., question: ...)")
+    return loaded
 
 
 async def _dismiss(args: argparse.Namespace, service: KnowledgeService) -> int:
@@ -166,12 +176,7 @@ async def _export_unanswered(args: argparse.Namespace, service: KnowledgeService
                origin.jump_url or "", question.best_entry or "",
                "" if question.best_score is None else f"{question.best_score:.3f}"]  # fmt: skip
         writer.writerow(map(cell, row))
-    _write(buffer.getvalue(), args.output)
-    return 0
-
-
-async def _export(args: argparse.Namespace, service: KnowledgeService) -> int:
-    _write(service.export_yaml(args.topic), args.output)
+    export_cli.write_output(buffer.getvalue(), args.output)
     return 0
 
 
@@ -203,7 +208,7 @@ def _stats_json(stats: Any) -> dict[str, Any]:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add ``unanswered``, ``export``, ``stats`` and ``undo`` to the main parser."""
+    """Add ``unanswered``, ``export`` (``bot.cli.export``), ``stats`` and ``undo``."""
     actor = argparse.ArgumentParser(add_help=False)
     actor.add_argument("--actor", default=_default_actor(), help="who is recorded in the audit log")
 
@@ -211,47 +216,57 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     review = unanswered.add_subparsers(dest="review_command", required=True, metavar="ACTION")
     listing = review.add_parser("list", help="groups, largest first")
     listing.add_argument(
-        "--state", choices=("open", "resolved", "dismissed", "all"), default="open"
+        "--state",
+        choices=("open", "resolved", "dismissed", "all"),
+        default="open",
+        help="which groups to list",
     )
-    listing.add_argument("--limit", type=int, default=20)
-    listing.add_argument("--offset", type=int, default=0)
-    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument("--limit", type=positive_int, default=20, help="groups to show")
+    listing.add_argument(
+        "--offset", type=non_negative_int, default=0, help="groups to skip (for paging)"
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON instead of lines")
     listing.set_defaults(handler=_run(_list))
     show = review.add_parser("show", help="one group: its questions and suggested entries")
-    show.add_argument("id", type=int)
-    show.add_argument("--limit", type=int, default=20, help="questions to show")
+    show.add_argument("id", type=positive_int, help="the group's number (from list)")
+    show.add_argument("--limit", type=positive_int, default=20, help="questions to show")
     show.set_defaults(handler=_run(_show))
     attach = review.add_parser("attach", parents=[actor], help="add a group as phrasings of ENTRY")
-    attach.add_argument("id", type=int)
-    attach.add_argument("entry")
+    attach.add_argument("id", type=positive_int, help="the group's number (from list)")
+    attach.add_argument("entry", help="the id of the entry that answers the group")
     attach.set_defaults(handler=_run(_attach))
     create = review.add_parser("create", parents=[actor], help="create an entry from a group")
-    create.add_argument("id", type=int)
-    create.add_argument("--file", type=Path, help="YAML file with the entry's fields")
-    create.add_argument("--id", dest="id_", metavar="ENTRY_ID")
+    create.add_argument("id", type=positive_int, help="the group's number (from list)")
+    create.add_argument(
+        "--file", type=Path, help="YAML file with the entry's fields (default: the options)"
+    )
+    create.add_argument(
+        "--id", dest="id_", metavar="ENTRY_ID", help="the new entry's id (default: from --file)"
+    )
     create.add_argument("--question", help="default: the group's first question")
-    create.add_argument("--answer")
-    create.add_argument("--tag", action="append", help="repeat for several tags")
+    create.add_argument("--answer", help="the answer (default: from --file)")
+    create.add_argument(
+        "--tag", action="append", help="a tag; repeat for several (default: from --file)"
+    )
     create.set_defaults(handler=_run(_create))
     dismiss = review.add_parser("dismiss", parents=[actor], help="close a group without an entry")
-    dismiss.add_argument("id", type=int)
+    dismiss.add_argument("id", type=positive_int, help="the group's number (from list)")
     dismiss.set_defaults(handler=_run(_dismiss))
     csv_export = review.add_parser("export", help="every logged question as CSV")
-    csv_export.add_argument("--csv", action="store_true", required=True, help="CSV format")
+    csv_export.add_argument(
+        "--csv", action="store_true", help="CSV format (the default and only format)"
+    )
     csv_export.add_argument("-o", "--output", type=Path, help="file (default: stdout)")
     csv_export.set_defaults(handler=_run(_export_unanswered))
 
-    export = sub.add_parser("export", help="the effective knowledge (YAML + overlay) as YAML")
-    export.add_argument("-o", "--output", type=Path, help="file (default: stdout)")
-    export.add_argument("--topic", help="topic line of the exported file")
-    export.set_defaults(handler=_run(_export))
+    export_cli.add_commands(sub)
 
     stats = sub.add_parser("stats", help="answers, helpfulness and open groups over a period")
-    stats.add_argument("--days", type=int, default=7)
-    stats.add_argument("--top", type=int, default=5)
-    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.add_argument("--days", type=positive_int, default=7, help="the period, ending now")
+    stats.add_argument("--top", type=positive_int, default=5, help="entries and groups to list")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of text")
     stats.set_defaults(handler=_run(_stats))
 
     undo = sub.add_parser("undo", parents=[actor], help="undo a curation action by its number")
-    undo.add_argument("action", type=int)
+    undo.add_argument("action", type=positive_int, help="the action's number (#N in messages)")
     undo.set_defaults(handler=_run(_undo))

@@ -18,12 +18,21 @@ from pathlib import Path
 from bot import __version__
 from bot.base.config import LOG_LEVELS, Settings, load_settings
 from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
+from bot.base.text import clean_text
 from bot.cli import curation as curation_cli
 from bot.cli import entries as entries_cli
 from bot.cli import ops as ops_cli
 from bot.cli import run as run_cli
+from bot.cli.arguments import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    Parser,
+    failure_line,
+    non_empty_text,
+    positive_int,
+)
 from bot.cli.render import describe_result
-from bot.core.evaluation import METRIC_KEYS, evaluate_paths
+from bot.core.evaluation import METRIC_KEYS, evaluate, load_labelled
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.logs import setup_logging
 from bot.core.matcher import Matcher, MatchResult, Outcome
@@ -47,27 +56,42 @@ async def _ask_service(args: argparse.Namespace, settings: Settings) -> int:
 
     async with await KnowledgeService.open(settings) as service:
         matcher = service.matcher
-        result = service.preview(" ".join(args.text), passive=args.passive)
+        result = service.preview(clean_text(" ".join(args.text)), passive=args.passive)
         if args.json:
-            print(json.dumps(result_as_json(result), ensure_ascii=False))
+            print(json.dumps(result_as_json(result, matcher), ensure_ascii=False))
         else:
             print(describe_result(result, matcher, explain=args.explain))
     return 0
 
 
-def result_as_json(result: MatchResult) -> dict[str, object]:
-    """The machine-readable form of a match result."""
+def result_as_json(result: MatchResult, matcher: Matcher) -> dict[str, object]:
+    """The machine-readable form of a match result, with the answered entry's text."""
+    entry = matcher.get(result.entry_id) if result.entry_id else None
     return {
         "outcome": str(result.outcome),
         "entry_id": result.entry_id,
         "score": result.score,
+        "question": entry.question if entry else None,
+        "answer": entry.answer if entry else None,
+        "links": [{"title": x.title, "url": x.url} for x in entry.links] if entry else [],
         "candidates": [
-            {"entry_id": c.entry_id, "score": c.score, "phrasing": c.phrasing, "why": c.why}
+            {
+                "entry_id": c.entry_id,
+                "question": _question(matcher, c.entry_id),
+                "score": c.score,
+                "phrasing": c.phrasing,
+                "why": c.why,
+            }
             for c in result.candidates
         ],
         "suggestions": [c.entry_id for c in result.suggestions],
         "explanation": result.explanation,
     }
+
+
+def _question(matcher: Matcher, entry_id: str) -> str | None:
+    entry = matcher.get(entry_id)
+    return entry.question if entry else None
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,10 +120,12 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    knowledge, queries = load_labelled(args.kb, args.queries)
+    matcher = Matcher(knowledge.entries, knowledge.synonyms, settings.matcher)
     progress = None
     if sys.stderr.isatty() and not args.json:
-        progress = _progress_bar(args.queries)
-    figures = evaluate_paths(args.kb, args.queries, settings.matcher, progress)
+        progress = _progress_bar(len(queries))
+    figures = evaluate(matcher, queries, progress)
     if progress is not None:
         print(file=sys.stderr)
     if args.json:
@@ -110,9 +136,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _progress_bar(path: Path) -> Callable[[int], None]:
-    total = sum(1 for line in path.open(encoding="utf-8") if line.strip())
-
+def _progress_bar(total: int) -> Callable[[int], None]:
     def show(done: int) -> None:
         if done % 25 == 0 or done == total:
             filled = int(30 * done / max(total, 1))
@@ -135,21 +159,36 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return run_bench(sizes=args.sizes, queries=args.queries, seed=args.seed)
 
 
+DESCRIPTION = (
+    "faqbot answers hosting questions from a curated knowledge base, on Discord or in a "
+    "terminal. Only 'run' and 'sync' talk to Discord; 'faqbot COMMAND --help' tells more."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(prog="faqbot", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
-    parser.add_argument("--config", type=Path, help="YAML configuration file (default: none)")
+    parser = Parser(prog="faqbot", description=DESCRIPTION)
+    parser.add_argument(
+        "--version", action="version", version=f"faqbot {__version__}", help="print the version"
+    )
+    parser.add_argument(
+        "--config", type=Path, help="YAML configuration file (default: none, FAQBOT_* variables)"
+    )
     parser.add_argument(
         "--log-level",
         default=None,
         help="DEBUG, INFO, WARNING, ERROR or CRITICAL (default: WARNING; run, sync: logging.level)",
     )
-    parser.add_argument("--log-format", choices=("text", "json"), default=None)
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=None,
+        help="log lines as text or one JSON object each (default: logging.format)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ask = sub.add_parser("ask", help="answer one question from the knowledge")
-    ask.add_argument("text", nargs="+", help="the question")
+    ask = sub.add_parser("ask", help="answer one question from the knowledge (records nothing)")
+    ask.add_argument("text", nargs="+", type=non_empty_text, help="the question")
     ask.add_argument("--explain", action="store_true", help="show candidates, scores and why")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--passive", action="store_true", help="use the stricter passive bar")
@@ -159,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     console.set_defaults(handler=_console)
 
     validate = sub.add_parser("validate", help="check knowledge files; list every problem")
-    validate.add_argument("paths", nargs="*", type=Path, help="files or folders (default: config)")
+    validate.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: knowledge.paths)"
+    )
     validate.add_argument(
         "--strict", action="store_true", help="also fail when phrasings collide between entries"
     )
@@ -167,14 +208,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="measure the matcher on labelled questions")
     ev.add_argument("--kb", type=Path, required=True, help="kb.jsonl or a folder of YAML")
-    ev.add_argument("--queries", type=Path, required=True, help="queries.jsonl")
+    ev.add_argument(
+        "--queries", type=Path, required=True, help='queries.jsonl: {"query": ..., "gold": id}'
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(handler=_eval)
 
     bench = sub.add_parser("bench", help="measure index build and query speed against a baseline")
-    bench.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    bench.add_argument("--queries", type=int, default=300, help="queries per size")
-    bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument(
+        "--sizes",
+        type=positive_int,
+        nargs="+",
+        default=[1_000, 10_000, 100_000],
+        help="knowledge sizes to measure, in entries",
+    )
+    bench.add_argument("--queries", type=positive_int, default=300, help="queries per size")
+    bench.add_argument("--seed", type=int, default=7, help="seed of the synthetic knowledge")
     bench.set_defaults(handler=_bench)
     curation_cli.add_commands(sub)
     entries_cli.add_commands(sub)
@@ -192,14 +241,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"faqbot: --log-level must be one of {known}, not {args.log_level[:40]!r}",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_USAGE
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
         if on_config_error := getattr(args, "on_config_error", None):
             return on_config_error(args, exc)
         print(f"faqbot: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     # Terminal commands keep quiet unless asked; the bot itself logs at the configured level.
     bot_running = args.command in ("run", "sync")
     default_level = settings.logging.level if bot_running else "WARNING"
@@ -207,14 +256,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(level, args.log_format or settings.logging.format)
     try:
         return args.handler(args, settings)
-    except FaqbotError as exc:
-        print(f"faqbot: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stderr.close()
         return 0
+    except (FaqbotError, OSError, UnicodeError) as exc:
+        print(f"faqbot: {failure_line(exc, settings.storage.database)}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: still one line; the traceback with --log-level DEBUG
+        log.debug("unexpected error", exc_info=exc)
+        print(
+            f"faqbot: unexpected {type(exc).__name__}: {exc} "
+            "(faqbot --log-level DEBUG ... shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
 
 
 __all__ = ["Outcome", "build_matcher", "build_parser", "main"]

@@ -1,4 +1,4 @@
-"""Operator commands: ``config check``, ``db backup``, ``db check``, ``doctor`` and ``health``.
+"""Operator commands: ``config check``, ``db backup``, ``db check`` and ``health``.
 
 None of them changes the database: they open it read-only. The backup and the integrity check
 use ``sqlite3`` directly (the online backup API and ``PRAGMA integrity_check``); the schema
@@ -22,10 +22,9 @@ import aiosqlite
 import yaml
 
 from bot.base.config import Settings, as_dict, describe_sources
-from bot.base.errors import ConfigError, KnowledgeError
 from bot.base.files import create_private
+from bot.cli.arguments import positive_float
 from bot.cli.health import check_heartbeat, heartbeat_path
-from bot.core.knowledge import load_knowledge
 from bot.storage.sqlite.migrations import LATEST, schema_version
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
@@ -139,74 +138,11 @@ def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 def _db_check(args: argparse.Namespace, settings: Settings) -> int:
     report = inspect_database(settings.storage.database)
-    print(report.message)
-    if not report.ok and settings.storage.database.exists():
-        print("restore the file from a backup (faqbot db backup makes one)", file=sys.stderr)
-    return 0 if report.ok else 1
-
-
-def _line(ok: bool, topic: str, message: str) -> bool:
-    print(f"[{'ok' if ok else 'FAIL'}] {topic}: {message}")
-    return ok
-
-
-def _doctor_token() -> bool:
-    if os.environ.get(TOKEN_VARIABLE, "").strip():
-        return _line(True, "token", f"{TOKEN_VARIABLE} is set (whether Discord accepts it: run)")
-    return _line(
-        False,
-        "token",
-        f"{TOKEN_VARIABLE} is not set: copy the bot token from the Discord developer portal "
-        f"(Bot > Reset Token) and export {TOKEN_VARIABLE}=...",
-    )
-
-
-def _doctor_database(settings: Settings) -> bool:
-    path = settings.storage.database
-    if not path.exists():
-        folder = next((p for p in path.parents if p.exists()), path.parent)
-        if os.access(folder, os.W_OK):
-            return _line(True, "database", f"{path} will be created by faqbot run")
-        return _line(False, "database", f"cannot create {path}: make {folder} writable")
-    report = inspect_database(path)
-    if not report.ok:
-        return _line(False, "database", f"{report.message}: restore it from a backup")
-    if report.version is not None and report.version < LATEST:
-        return _line(
-            True,
-            "database",
-            f"{report.message}; faqbot run migrates it to {LATEST} "
-            "(back up first: faqbot db backup)",
-        )
-    if not os.access(path, os.W_OK):
-        return _line(False, "database", f"{path} is read-only for this user: fix its owner")
-    return _line(True, "database", report.message)
-
-
-def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    source = describe_sources(args.config)
-    results = [_line(True, "config", f"{source}: valid (see: faqbot config check)")]
-    try:
-        knowledge = load_knowledge(settings.knowledge.paths)
-    except KnowledgeError as exc:
-        first = exc.problems[0] if exc.problems else exc
-        count = len(exc.problems)
-        results.append(
-            _line(False, "knowledge", f"{count} problem(s), first: {first}; run faqbot validate")
-        )
-    else:
-        count = len(knowledge.entries)
-        results.append(_line(True, "knowledge", f"{count} entries load cleanly"))
-    results.append(_doctor_database(settings))
-    results.append(_doctor_token())
-    return 0 if all(results) else 1
-
-
-def doctor_with_bad_config(args: argparse.Namespace, error: ConfigError) -> int:
-    """``faqbot doctor`` when the configuration itself cannot be loaded."""
-    _line(False, "config", f"{error}; fix that key (config.example.yaml documents every key)")
-    print("[skip] knowledge, database: fix the configuration first")
-    _doctor_token()
+    if report.ok:
+        print(report.message)
+        return 0
+    hint = "; restore the file from a backup" if settings.storage.database.exists() else ""
+    print(f"faqbot: {report.message}{hint}", file=sys.stderr)
     return 1
 
 
@@ -217,7 +153,9 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add ``config``, ``db``, ``doctor`` and ``health`` to the ``faqbot`` parser."""
+    """Add ``config``, ``db``, ``doctor`` (``bot.cli.doctor``) and ``health`` to the parser."""
+    from bot.cli.doctor import doctor_with_bad_config, run_doctor  # it imports this module
+
     config = sub.add_parser("config", help="inspect the configuration")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = config_sub.add_parser("check", help="print the effective configuration, secrets masked")
@@ -233,8 +171,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     db_check.set_defaults(handler=_db_check)
 
     doctor = sub.add_parser("doctor", help="check config, knowledge, database and token")
-    doctor.set_defaults(handler=_doctor, on_config_error=doctor_with_bad_config)
+    doctor.set_defaults(handler=run_doctor, on_config_error=doctor_with_bad_config)
 
     health = sub.add_parser("health", help="exit 1 unless the running bot's heartbeat is fresh")
-    health.add_argument("--max-age", type=float, default=60.0, help="seconds (default 60)")
+    health.add_argument(
+        "--max-age",
+        type=positive_float,
+        default=60.0,
+        help="the oldest heartbeat, in seconds, that still counts as healthy",
+    )
     health.set_defaults(handler=_health)

@@ -7,6 +7,11 @@ core) never loads discord.py. Shutdown on SIGTERM or SIGINT:
 2. wait (up to ``DRAIN_SECONDS``) for the event handlers, slash commands, buttons and modals
    already running, so every member who was answered has their answer recorded;
 3. close the Discord connection, then the store; remove the heartbeat; exit 0.
+
+A failure ends with one line on stderr and an exit code a supervisor can act on:
+``EXIT_RETRY`` (75) when Discord cannot be reached, where a restart later may help, and
+``EXIT_DO_NOT_RESTART`` (78) for a missing or rejected token, a refused intent, or a bad
+configuration, knowledge or database, which no restart fixes.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
 from bot.base.config import Settings
+from bot.base.errors import ConfigError, FaqbotError
+from bot.cli.arguments import EXIT_DO_NOT_RESTART, EXIT_RETRY, failure_line
 from bot.cli.health import Heartbeat, heartbeat_path
 from bot.core.logs import add_secret
 from bot.core.retention import DailyExpiry, Sleep
@@ -168,9 +175,10 @@ async def _connected(bot: FaqBot, settings: Settings, stop: asyncio.Event) -> in
                     "Discord refused the message content intent: enable 'Message Content "
                     "Intent' under Bot in the developer portal"
                 )
-            elif error is not None:
+                return EXIT_DO_NOT_RESTART
+            if error is not None:
                 log.error("the gateway connection failed: %s", error, exc_info=error)
-            return 1
+            return EXIT_RETRY
         log.info("shutting down: no new events; finishing work in flight")
         await _stop_reading(bot, connection)
         left = await drain(DRAIN_SECONDS)
@@ -193,27 +201,59 @@ REJECTED = (
     f"faqbot: Discord rejected the token in {TOKEN_VARIABLE}: reset it in the developer "
     "portal (Bot > Reset Token) and export the new one"
 )
+RETRY_HINT = f"a restart may help once Discord is reachable (exit {EXIT_RETRY})"
+FIX_HINT = f"fix this first: a restart will not help (exit {EXIT_DO_NOT_RESTART})"
 
 
-def _with_token(work: Callable[[str], Coroutine[object, object, int]]) -> int:
-    """Read the token, run ``work(token)``; exit 2 if the token is missing, 1 if rejected."""
+def _reason(error: BaseException) -> str:
+    """The cause of a connection failure in a few words (the OS's, when there is one)."""
+    cause = getattr(error, "os_error", None) or error
+    return getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+
+
+def _with_token(settings: Settings, work: Callable[[str], Coroutine[object, object, int]]) -> int:
+    """Read the token and run ``work(token)``; a failure is one line and a telling exit code."""
+    import aiohttp
     import discord
 
     try:
         token = read_token()
     except TokenMissing as exc:
-        print(f"faqbot: {exc}", file=sys.stderr)
-        return 2
+        print(f"faqbot: {exc}; {FIX_HINT}", file=sys.stderr)
+        return EXIT_DO_NOT_RESTART
     add_secret(token)
+    url = settings.discord.api_base_url
     try:
         return asyncio.run(work(token))
     except discord.LoginFailure:
-        print(REJECTED, file=sys.stderr)
-        return 1
+        print(f"{REJECTED}; {FIX_HINT}", file=sys.stderr)
+        return EXIT_DO_NOT_RESTART
+    except aiohttp.InvalidURL as exc:
+        print(f"faqbot: discord.api_base_url {url!r} is not usable: {exc}; {FIX_HINT}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_DO_NOT_RESTART
+    except (aiohttp.ClientError, TimeoutError, discord.DiscordServerError) as exc:
+        print(f"faqbot: cannot reach Discord at {url}: {_reason(exc)}; {RETRY_HINT}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_RETRY
+    except discord.HTTPException as exc:
+        print(f"faqbot: Discord at {url} answered {exc.status}: {exc.text or exc}; {FIX_HINT}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_DO_NOT_RESTART
+    except (FaqbotError, OSError) as exc:
+        line = failure_line(exc, settings.storage.database)
+        print(f"faqbot: {line}; {FIX_HINT}", file=sys.stderr)
+        return EXIT_DO_NOT_RESTART
+
+
+def do_not_restart(args: argparse.Namespace, error: ConfigError) -> int:
+    """``run``/``sync`` with a configuration that cannot load: one line, exit 78."""
+    print(f"faqbot: configuration error: {error}; {FIX_HINT}", file=sys.stderr)
+    return EXIT_DO_NOT_RESTART
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    return _with_token(lambda token: serve(settings, token))
+    return _with_token(settings, lambda token: serve(settings, token))
 
 
 async def sync_commands(settings: Settings, token: str) -> int:
@@ -232,12 +272,12 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
         print(f"synced {count} commands globally (Discord may take up to an hour to show them)")
         return 0
 
-    return _with_token(sync)
+    return _with_token(settings, sync)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``run`` and ``sync`` to the ``faqbot`` parser."""
     run = sub.add_parser("run", help="connect to Discord and answer (needs DISCORD_TOKEN)")
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, on_config_error=do_not_restart)
     sync = sub.add_parser("sync", help="register the slash commands globally (needs DISCORD_TOKEN)")
-    sync.set_defaults(handler=_sync)
+    sync.set_defaults(handler=_sync, on_config_error=do_not_restart)

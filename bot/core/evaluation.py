@@ -6,10 +6,12 @@ import json
 import statistics
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.base.config import MatcherSettings
+from bot.base.errors import UserError
 from bot.core.knowledge import Knowledge, load_jsonl, load_knowledge
 from bot.core.matcher import Matcher, Outcome
 
@@ -33,6 +35,7 @@ class LabelledQuery:
 
     query: str
     gold: str | None
+    line: int = field(default=0, compare=False)
 
 
 def load_kb(path: Path) -> Knowledge:
@@ -43,14 +46,52 @@ def load_kb(path: Path) -> Knowledge:
 
 
 def load_queries(path: Path) -> list[LabelledQuery]:
-    """Read a ``queries.jsonl`` of ``{"query": ..., "gold": id or null}``."""
+    """Read a ``queries.jsonl`` of ``{"query": ..., "gold": id or null}``; UserError naming the
+    line that is wrong."""
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                row = json.loads(line)
-                rows.append(LabelledQuery(row["query"], row.get("gold")))
+    for number, row in read_jsonl(path):
+        query, gold = row.get("query"), row.get("gold")
+        if not isinstance(query, str) or not query.strip():
+            raise UserError(f'{path}, line {number}: needs "query" with the question\'s text')
+        if gold is not None and not isinstance(gold, str):
+            raise UserError(f'{path}, line {number}: "gold" must be an entry id or null')
+        rows.append(LabelledQuery(query, gold, number))
     return rows
+
+
+def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSONL file with their line numbers; UserError for a bad line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path}, line {number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise UserError(f"{path}, line {number}: expected a JSON object")
+        rows.append((number, row))
+    return rows
+
+
+def load_labelled(kb_path: Path, queries_path: Path) -> tuple[Knowledge, list[LabelledQuery]]:
+    """A knowledge base and its labelled queries; UserError for a gold id it does not hold."""
+    knowledge = load_kb(kb_path)
+    queries = load_queries(queries_path)
+    known = {entry.id for entry in knowledge.entries}
+    for item in queries:
+        if item.gold is not None and item.gold not in known:
+            raise UserError(
+                f"{queries_path}, line {item.line}: gold {item.gold!r} is not an entry of {kb_path}"
+            )
+    return knowledge, queries
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -125,6 +166,6 @@ def evaluate_paths(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, float]:
     """Load a knowledge base and labelled queries, then evaluate the default matcher."""
-    knowledge = load_kb(kb_path)
+    knowledge, queries = load_labelled(kb_path, queries_path)
     matcher = Matcher(knowledge.entries, knowledge.synonyms, settings)
-    return evaluate(matcher, load_queries(queries_path), progress)
+    return evaluate(matcher, queries, progress)

@@ -175,21 +175,31 @@ def load_knowledge(
 
 
 def load_jsonl(path: Path) -> Knowledge:
-    """Load an interchange ``kb.jsonl`` (id, question, alternates, answer) without validation."""
+    """Load an interchange ``kb.jsonl`` (id, question, alternates, answer); KnowledgeError naming
+    the line of a row that cannot be read. The rows' texts are not validated further."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError([Problem(str(path), None, None, f"cannot be read: {exc}")]) from exc
     entries = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                row = json.loads(line)
-                entries.append(
-                    Entry(
-                        id=row["id"],
-                        question=row["question"],
-                        answer=row.get("answer") or "",
-                        alternates=tuple(row.get("alternates") or ()),
-                        source=str(path),
-                    )
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            entries.append(
+                Entry(
+                    id=str(row["id"]),
+                    question=str(row["question"]),
+                    answer=row.get("answer") or "",
+                    alternates=tuple(row.get("alternates") or ()),
+                    source=str(path),
                 )
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            problem = Problem(str(path), None, None, f"line {number}: not a kb row ({reason})")
+            raise KnowledgeError([problem]) from exc
     return Knowledge(tuple(entries), {})
 
 

@@ -22,6 +22,7 @@ import logging
 import time
 
 from bot.base.config import Settings
+from bot.base.text import clean_text
 from bot.core.etiquette import (
     Cooldowns,
     RateLimiter,
@@ -92,7 +93,7 @@ class Responder:
             if trigger is Trigger.ASK:
                 return RateLimited(self.rate_limiter.retry_after(request.member_key))
             return Silent("rate limited")
-        text = strip_mentions(request.text)[:MAX_QUESTION_CHARS]
+        text = clean_text(strip_mentions(request.text))[:MAX_QUESTION_CHARS]
         if not has_words(text):
             return Silent("no words") if trigger is Trigger.PASSIVE else NoWords()
         started = time.perf_counter()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Self
 
 from bot.base.config import Settings
 from bot.base.errors import NotFoundError
+from bot.base.text import clean_text
 from bot.core.curation import Curator
 from bot.core.knowledge import Knowledge, dump_entries
 from bot.core.layers import Layer
@@ -116,6 +117,7 @@ class KnowledgeService:
         Front ends go through ``bot.core.responder.Responder``, which applies the etiquette and
         records what the member actually got; this is the one-shot ``faqbot ask`` path.
         """
+        text = clean_text(text)
         result = self.matcher.match(text, passive=passive)
         best = result.best
         event_id, group_id = await self.record(
@@ -147,6 +149,7 @@ class KnowledgeService:
         Returns the event id and the review group the question joined (None when it was not
         logged, e.g. filler such as "hi" that has no words worth grouping).
         """
+        text = clean_text(text)  # lone surrogates cannot be stored: they must not end a session
         tokens = self.tokens(text) if unanswered else None
         event_id, placement = await self.store.record_event(
             str(outcome),
