@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import bot.matcher as matcher_module  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
+
 from bot.semantic.encoder import INT8_FILE, Encoder  # noqa: E402
 from bot.semantic.posts import question_views, semantic_text  # noqa: E402
 
