@@ -25,6 +25,7 @@ from bot.base.config import Settings
 from bot.base.errors import UserError
 from bot.cli import export as export_cli
 from bot.cli.arguments import non_negative_int, positive_int
+from bot.cli.scopes import scoped
 from bot.cli.untrusted import cell, printable
 from bot.core.service import KnowledgeService
 from bot.storage import Group, GroupState
@@ -38,7 +39,7 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace, Settings], int]:
     def run(args: argparse.Namespace, settings: Settings) -> int:
         async def main() -> int:
             async with await KnowledgeService.open(settings) as service:
-                return await handler(args, service)
+                return await handler(args, await scoped(service, args))
 
         return asyncio.run(main())
 
@@ -181,7 +182,11 @@ async def _export_unanswered(args: argparse.Namespace, service: KnowledgeService
 
 
 async def _stats(args: argparse.Namespace, service: KnowledgeService) -> int:
-    stats = await service.stats(dt.timedelta(days=args.days), top=args.top)
+    period = dt.timedelta(days=args.days)
+    if getattr(args, "guild", None) is None:  # the operator's view: every server summed
+        stats = await service.library.stats_everywhere(period, top=args.top)
+    else:
+        stats = await service.stats(period, top=args.top)
     if args.json:
         print(json.dumps(_stats_json(stats), indent=2, default=str))
         return 0

@@ -28,6 +28,7 @@ from bot.cli.entry_files import (
 )
 from bot.cli.history import history as show_history
 from bot.cli.history import positive, revision_lines
+from bot.cli.scopes import scoped
 from bot.core.knowledge import Entry, load_knowledge
 from bot.core.overlay import validate_entry
 from bot.core.service import KnowledgeService
@@ -42,7 +43,7 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace, Settings], int]:
         async def main() -> int:
             async with await KnowledgeService.open(settings) as service:
                 try:
-                    return await handler(args, service)
+                    return await handler(args, await scoped(service, args))
                 except UserError as exc:
                     # An invalid entry lists its fields on several lines; a terminal gets one.
                     raise type(exc)(one_line(str(exc))) from exc

@@ -26,13 +26,20 @@ from bot.core.service import KnowledgeService
 
 
 async def _from_database(
-    settings: Settings, topic: str | None = None
+    settings: Settings, topic: str | None = None, guild: str | None = None
 ) -> tuple[str, list[EntryChange]]:
-    """The effective knowledge as YAML and the moderators' changes, from the configured store."""
+    """The effective knowledge as YAML and the moderators' changes, from the configured store
+    (the operator's, or with ``guild`` what that server sees)."""
     knowledge = load_knowledge(settings.knowledge.paths)
-    async with await KnowledgeService.open(settings, knowledge=knowledge) as service:
+    async with await KnowledgeService.open(settings, knowledge=knowledge) as opened:
+        service = opened if guild is None else await opened.community(guild)
         changes = overlay_changes(knowledge.entries, service.entries(), service.removed_entries())
         return service.export_yaml(topic), changes
+
+
+async def changes_of(settings: Settings, guild: str | None) -> list[EntryChange]:
+    """The changes a server (or the operator) sees over the YAML."""
+    return (await _from_database(settings, guild=guild))[1]
 
 
 def _read_changes(path: Path) -> list[EntryChange]:
@@ -63,7 +70,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError("--from goes with --merge-into FOLDER")
     if args.merge_into:
         return _merge(args, settings)
-    snapshot, changes = asyncio.run(_from_database(settings, args.topic))
+    snapshot, changes = asyncio.run(
+        _from_database(settings, args.topic, getattr(args, "guild", None))
+    )
     if args.changes:
         write_output(dump_changes(changes), args.output)
         print(f"{len(changes)} change(s)", file=sys.stderr)
@@ -79,8 +88,14 @@ def _merge(args: argparse.Namespace, settings: Settings) -> int:
     if args.source:
         changes = _read_changes(args.source)
     else:
-        changes = asyncio.run(_from_database(settings))[1]
-    merged = merge_changes(folder, changes, args.topic)
+        changes = asyncio.run(_from_database(settings, guild=getattr(args, "guild", None)))[1]
+    print_merge(folder, changes, args.topic)
+    return 0
+
+
+def print_merge(folder: Path, changes: list[EntryChange], topic: str | None) -> None:
+    """Merge ``changes`` into the topic files in ``folder``, printing the diff and notes."""
+    merged = merge_changes(folder, changes, topic)
     for path, before, after in merged.files:
         name = str(path)
         sys.stdout.writelines(
@@ -96,7 +111,6 @@ def _merge(args: argparse.Namespace, settings: Settings) -> int:
         print(note, file=sys.stderr)
     count = len(merged.files)
     print(f"{len(changes)} change(s) merged into {count} file(s) in {folder}", file=sys.stderr)
-    return 0
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

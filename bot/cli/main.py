@@ -23,6 +23,7 @@ from bot.cli import curation as curation_cli
 from bot.cli import entries as entries_cli
 from bot.cli import ops as ops_cli
 from bot.cli import run as run_cli
+from bot.cli import scopes as scopes_cli
 from bot.cli.arguments import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     entries_cli.add_commands(sub)
     run_cli.add_commands(sub)
     ops_cli.add_commands(sub)
+    scopes_cli.add_commands(sub)  # last: it adds --guild to the commands above
     return parser
 
 
