@@ -135,6 +135,15 @@ COMMAND_ROWS: list[tuple[str, str, list[str], dict[str, str]]] = [
         {},
     ),
     ("history", "out of range", ["history", "--limit", "0"], {}),
+    ("promote", "out of range", ["promote", "111", "no-such-entry"], {}),
+    ("promote", "malformed", ["promote", "not-a-server", "vm-vs-container"], {}),
+    ("db migrate-scope", "malformed", ["db", "migrate-scope", "not-a-server"], {}),
+    (
+        "db migrate-scope",
+        "malformed",
+        ["db", "migrate-scope", "111"],
+        {"FAQBOT_STORAGE__DATABASE": "{not_sqlite}"},
+    ),
 ]
 
 # A configuration file applies to every command; a bad one stops each of them the same way.
@@ -185,6 +194,8 @@ def _required(command: str) -> list[str]:
         "entries restore": ["vm-vs-container"],
         "entries phrasing add": ["vm-vs-container", "hello"],
         "entries phrasing remove": ["vm-vs-container", "hello"],
+        "promote": ["111", "vm-vs-container"],
+        "db migrate-scope": ["111"],
     }.get(command, [])
 
 

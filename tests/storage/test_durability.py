@@ -14,7 +14,7 @@ import pytest
 
 from bot.storage import OPERATOR_SCOPE, Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WRITER = textwrap.dedent(
     """
     import asyncio, sys

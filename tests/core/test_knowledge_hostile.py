@@ -17,7 +17,7 @@ from bot.base.errors import KnowledgeError, Problem
 from bot.core.knowledge import load_knowledge
 from tests.bounded import run_capped
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 HOSTILE = FIXTURES / "knowledge_hostile"
 GOOD = FIXTURES / "knowledge_good" / "hosting.yaml"
 ENTRY = """entries:

@@ -17,7 +17,7 @@ from bot.core.service import KnowledgeService
 from bot.storage import OPERATOR_SCOPE, Store
 from tests.store_helpers import FakeClock, words
 
-FIXTURES = Path(__file__).parent / "fixtures" / "store_knowledge"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 # Words no entry, synonym or schema has, so finding one means the question's text survived.
 DISMISSED = "zanzibar quuxification of the flibbertigibbet daemon"
 ADOPTED = "wibblewobble frobnication on my droplet"

@@ -478,7 +478,7 @@ def test_every_candidate_carries_a_reason(shipped):
 
 # --- (f) the development questions for the shipped knowledge -----------------------------------
 
-SHIPPED_DEV = Path(__file__).parent.parent / "benchmarks" / "data" / "shipped-dev" / "queries.jsonl"
+SHIPPED_DEV = Path(__file__).parents[2] / "benchmarks" / "data" / "shipped-dev" / "queries.jsonl"
 
 
 def test_shipped_dev_questions_never_get_a_wrong_answer(shipped: Matcher) -> None:

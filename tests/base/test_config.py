@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from bot.base.config import Settings, as_dict, describe_sources, load_settings
 from bot.base.errors import ConfigError
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.yaml"
 SECRET = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhJkLm.abcdefghijklmnopqrstuvwxyz0123456789"
 
 

@@ -14,7 +14,7 @@ from bot.core.service import KnowledgeService
 from bot.storage import GroupState, Origin
 from tests.store_helpers import FakeClock
 
-FIXTURES = Path(__file__).parent / "fixtures" / "store_knowledge"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 ENTRY = {
     "id": "postgres-replication-lag",
     "question": "Why is my Postgres replica lagging?",

@@ -16,7 +16,7 @@ from bot.cli import curation as curation_cli
 from bot.core.knowledge import load_knowledge
 from bot.core.service import KnowledgeService
 
-FIXTURES = Path(__file__).parent / "fixtures" / "store_knowledge"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.discord.client import FaqBot
+from tests.discord.test_faq import MODAL, command, open_modal, prefilled, who_channel
 from tests.discord_fixtures import World, callback_of, custom_ids, guild_service, sent_body
 from tests.fake_discord import FakeDiscord, RecordedRequest
-from tests.test_discord_faq import MODAL, command, open_modal, prefilled, who_channel
 
 AUTOCOMPLETE = 8
 ANSWER = "Use mysqldump. " * 266  # 3,990 characters, as in the report

@@ -14,7 +14,7 @@ from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.core.evaluation import METRIC_KEYS
 from bot.core.knowledge import load_knowledge
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 BROKEN = FIXTURES / "knowledge_broken"
 EVAL = FIXTURES / "knowledge_eval"
 REPOSITORY = SHIPPED_KNOWLEDGE.parent

@@ -11,7 +11,7 @@ from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.base.errors import KnowledgeError, Problem
 from bot.core.knowledge import Link, dump_entries, load_knowledge
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 GOOD = FIXTURES / "knowledge_good"
 BROKEN = FIXTURES / "knowledge_broken"
 

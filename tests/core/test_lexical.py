@@ -153,7 +153,7 @@ def test_building_an_index_leaves_garbage_collection_alone():
 
 # --- pruning against an exhaustive search ------------------------------------------------------
 
-DATA = Path(__file__).parent.parent / "benchmarks" / "data"
+DATA = Path(__file__).parents[2] / "benchmarks" / "data"
 # Queries whose top entry differs between the pruned search and an exhaustive one (every phrasing
 # that shares a content word gathered, its Dice exact; both rerank the same RERANK best entries),
 # and which queries are asked: every one, or every third of clinc150 to keep the test short.
