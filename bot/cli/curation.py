@@ -19,12 +19,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.base.config import Settings
-from bot.base.errors import UserError
 from bot.cli import export as export_cli
 from bot.cli.arguments import non_negative_int, positive_int
+from bot.cli.entry_files import read_entry_file
 from bot.cli.scopes import scoped
 from bot.cli.untrusted import cell, printable
 from bot.core.service import KnowledgeService
@@ -129,26 +127,6 @@ async def _create(args: argparse.Namespace, service: KnowledgeService) -> int:
     entry_id = record.after["entry"]["data"]["id"] if record.after else "?"
     print(f"entry {entry_id} created from group #{args.id} (action #{record.id})")
     return 0
-
-
-def read_entry_file(path: Path) -> dict[str, Any]:
-    """One entry's fields from a YAML file; UserError saying what is wrong with the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        reason = getattr(exc, "problem", None) or exc
-        raise UserError(f"{path} is not valid YAML{where}: {reason}") from exc
-    if not isinstance(loaded, dict):
-        raise UserError(f"{path}: must hold one entry as a mapping (id: ..., question: ...)")
-    return loaded
 
 
 async def _dismiss(args: argparse.Namespace, service: KnowledgeService) -> int:

@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from bot.base.errors import UserError
+from bot.base.files import read_text
+from bot.base.safeyaml import load_bounded
 from bot.core.knowledge import Entry
 
 EDIT_HEADER = (
@@ -43,7 +45,7 @@ def one_line(message: str) -> str:
 def parse_entry(text: str, source: str) -> dict[str, Any] | None:
     """The entry mapping in ``text``; None if the text holds nothing but comments."""
     try:
-        data = yaml.safe_load(text)
+        data = load_bounded(text)  # a file a curator gives: no alias bombs
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -61,13 +63,7 @@ def parse_entry(text: str, source: str) -> dict[str, Any] | None:
 
 def read_entry_file(path: Path) -> dict[str, Any]:
     """The entry mapping in a YAML file; UserError if it is missing, unreadable or malformed."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: is not UTF-8 text") from exc
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    data = parse_entry(text, str(path))
+    data = parse_entry(read_text(path), str(path))
     if data is None:
         raise UserError(f"{path}: is empty; expected one entry (id: ..., question: ...)")
     return data

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.base.config import Settings
 from bot.base.errors import UserError
+from bot.base.files import read_text
 from bot.core.export import EntryChange, dump_changes, load_changes, overlay_changes
 from bot.core.knowledge import load_knowledge
 from bot.core.merge import merge_changes, write
@@ -43,12 +44,7 @@ async def changes_of(settings: Settings, guild: str | None) -> list[EntryChange]
 
 
 def _read_changes(path: Path) -> list[EntryChange]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    text = read_text(path)
     return load_changes(text, str(path))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.base.config import MatcherSettings
 from bot.base.errors import UserError
+from bot.base.files import read_text
 from bot.core.knowledge import Knowledge, load_jsonl, load_knowledge
 from bot.core.matcher import Matcher, Outcome
 
@@ -61,12 +62,7 @@ def load_queries(path: Path) -> list[LabelledQuery]:
 
 def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The JSON objects of a JSONL file with their line numbers; UserError for a bad line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    text = read_text(path)
     rows = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():

@@ -16,7 +16,7 @@ from bot.base.errors import NotFoundError
 from bot.cli.arguments import EXIT_DO_NOT_RESTART, EXIT_RETRY
 from bot.cli.health import check_heartbeat
 from bot.cli.run import drain
-from bot.storage import OPERATOR_SCOPE, Store
+from bot.storage import Store
 from tests.fake_discord import FakeDiscord
 from tests.fake_discord.fixtures import StandardGuild
 
@@ -72,14 +72,14 @@ async def _wait_for_heartbeat(path: Path, process: asyncio.subprocess.Process) -
         await asyncio.sleep(0.1)
 
 
-async def _recorded_texts(database: Path) -> set[str]:
-    """Every question text the store holds an answer event for, read through the Store API."""
+async def _recorded_texts(database: Path, scope: str) -> set[str]:
+    """Every question text a community's answer events hold, read through the Store API."""
     texts: set[str] = set()
     async with await Store.open(database) as store:
         event_id = 1
         while True:
             try:
-                event = await store.scoped(OPERATOR_SCOPE).event(event_id)
+                event = await store.scoped(scope).event(event_id)
             except NotFoundError:
                 return texts
             texts.add(event.text or "")
@@ -120,7 +120,7 @@ async def test_sigterm_mid_burst_exits_0_in_time_and_loses_nothing_acknowledged(
     assert acknowledged, logs[-3000:]
     assert any(r.time > signalled for r in acknowledged.values()), "nothing finished in flight"
     assert set(acknowledged) <= set(asked)
-    recorded = await _recorded_texts(tmp_path / "faqbot.sqlite3")
+    recorded = await _recorded_texts(tmp_path / "faqbot.sqlite3", standard_guild.guild.id)
     lost = [asked[i] for i in acknowledged if asked[i] not in recorded]
     assert lost == []
 
