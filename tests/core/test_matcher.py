@@ -478,13 +478,15 @@ def test_every_candidate_carries_a_reason(shipped):
 
 # --- (f) the development questions for the shipped knowledge -----------------------------------
 
-SHIPPED_DEV = Path(__file__).parents[2] / "benchmarks" / "data" / "shipped-dev" / "queries.jsonl"
+MEMBERS = Path(__file__).parents[2] / "benchmarks" / "data"
 
 
-def test_shipped_dev_questions_never_get_a_wrong_answer(shipped: Matcher) -> None:
-    """A new entry must not take questions that belong to another (or to none)."""
+@pytest.mark.parametrize("name", ["shipped-dev", "shipped-long"])
+def test_shipped_questions_never_get_a_wrong_answer(shipped: Matcher, name: str) -> None:
+    """A new entry must not take questions that belong to another (or to none): members'
+    short questions (shipped-dev) and their long posts with context and pasted errors."""
     wrong = []
-    for item in load_queries(SHIPPED_DEV):
+    for item in load_queries(MEMBERS / name / "queries.jsonl"):
         result = shipped.match(item.query)
         if result.outcome is Outcome.ANSWER and result.entry_id != item.gold:
             wrong.append((item.query, item.gold, result.entry_id, result.score))
