@@ -228,7 +228,7 @@ BAD_FILES = {
         (["entries", "show", "nope"], "there is no entry 'nope'"),
         (["entries", "add", "--file", "missing.yaml"], "cannot read missing.yaml"),
         (["entries", "add", "--file", "malformed.yaml"], "malformed.yaml: is not valid YAML"),
-        (["entries", "add", "--file", "utf16.yaml"], "utf16.yaml: is not UTF-8 text"),
+        (["entries", "add", "--file", "utf16.yaml"], "utf16.yaml is not UTF-8 text"),
         (["entries", "add", "--file", "list.yaml"], "list.yaml: must hold one entry"),
         (["entries", "add", "--file", "no-answer.yaml"], "answer: is missing"),
         (["entries", "edit", "nope", "--file", "list.yaml"], "there is no entry 'nope'"),
