@@ -75,8 +75,8 @@ class Library:
             chosen = self.settings.communities.default_topics
         if chosen is None:
             return frozenset()
-        every = {topic_of(entry) for entry in self.knowledge.entries} - {None}
-        return frozenset(every - set(chosen))  # type: ignore[operator]
+        every = {topic for entry in self.knowledge.entries if (topic := topic_of(entry))}
+        return frozenset(every - set(chosen))
 
     async def _community_layer(self, scope: str, base: BaseLayer) -> CommunityLayer:
         own = await own_slots(self.store.scoped(scope), base)

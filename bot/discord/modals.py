@@ -24,9 +24,10 @@ from bot.discord.tree import (
     report_error,
     user_message,
 )
+from bot.discord.views import faqbot
 
 if TYPE_CHECKING:
-    from bot.discord.client import FaqBot
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ class EntryModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Check the moderator again, then add, edit or create, and show the result."""
-        bot: FaqBot = interaction.client  # type: ignore[assignment]
+        bot = faqbot(interaction)
         ensure_moderator(interaction, bot.settings.discord.moderator_roles)
         actor = f"discord:{interaction.user.id} ({interaction.user.name})"
         data = self.fields()
