@@ -60,6 +60,11 @@ class BaseLayer:
         """How questions are cut into words (grouping tokens use it in every community)."""
         return self.matcher.normaliser
 
+    @property
+    def vectors(self) -> VectorCache | None:
+        """The encoder's vector cache when matching is hybrid (shared by every community)."""
+        return self.matcher.vectors
+
     def slot(self, entry_id: str) -> Slot | None:
         """The entry id's current version (removed ones included), or None."""
         return self._slots.get(entry_id)
@@ -131,6 +136,11 @@ class CommunityLayer:
     def normaliser(self) -> Normaliser:
         """The base normaliser: grouping tokens mean the same in every community."""
         return self.base.normaliser
+
+    @property
+    def vectors(self) -> VectorCache | None:
+        """The base's vector cache (None when matching is lexical-only)."""
+        return self.base.vectors
 
     def visible(self, entry_id: str) -> bool:
         """Whether a base entry is seen here (not replaced, removed, or in a topic switched off)."""

@@ -222,3 +222,39 @@ class SemanticScorer:
             score = round((nearest + centroid) / 2, 4)
             signals[entry_id] = SemanticSignal(score, nearest, centroid, texts[best], len(texts))
         return signals
+
+
+class VectorStore(Protocol):
+    """Where vectors persist (``bot.storage.Store``): bytes by text key, per model hash."""
+
+    async def get_vectors(self, model: str, keys: Sequence[str]) -> dict[str, tuple[int, bytes]]:
+        """Stored (dim, float32 bytes) by key."""
+        ...
+
+    async def put_vectors(self, model: str, items: dict[str, tuple[int, bytes]]) -> int:
+        """Store (dim, float32 bytes) by key."""
+        ...
+
+
+async def load_stored(cache: VectorCache, store: VectorStore, texts: Iterable[str]) -> int:
+    """Read into the cache the stored vectors of these texts it lacks; how many were found."""
+    import numpy as np
+
+    encoder = cache.encoder
+    keys = [k for k in dict.fromkeys(text_key(t) for t in texts) if k not in cache.vectors]
+    found = await store.get_vectors(encoder.model_hash, keys)
+    cache.load(
+        {
+            key: np.frombuffer(data, dtype=np.float32).copy()
+            for key, (dim, data) in found.items()
+            if dim == encoder.dim and len(data) == 4 * dim  # a short or odd row is re-embedded
+        }
+    )
+    return len(found)
+
+
+async def save_pending(cache: VectorCache, store: VectorStore) -> int:
+    """Persist the vectors the cache computed since the last save; how many."""
+    pending = cache.take_pending()
+    items = {key: (int(v.shape[0]), v.astype("float32").tobytes()) for key, v in pending.items()}
+    return await store.put_vectors(cache.encoder.model_hash, items) if items else 0
