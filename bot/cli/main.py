@@ -81,6 +81,8 @@ def result_as_json(result: MatchResult, matcher: Matcher) -> dict[str, object]:
                 "score": c.score,
                 "phrasing": c.phrasing,
                 "why": c.why,
+                # Hybrid only: the lexical-only output stays as it was.
+                **({"signals": dict(c.signals)} if "semantic" in c.signals else {}),
             }
             for c in result.candidates
         ],

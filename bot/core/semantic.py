@@ -14,6 +14,7 @@ persists it (``Store.put_vectors``); numpy is imported only when a scorer is bui
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,6 +24,9 @@ from bot.core.knowledge import Entry
 
 if TYPE_CHECKING:
     import numpy as np
+
+
+QUERY_MEMO = 64  # query vectors remembered (a question is embedded in a thread, then matched)
 
 
 class TextEncoder(Protocol):
@@ -49,6 +53,23 @@ class VectorCache:
         self.vectors: dict[str, np.ndarray] = {}
         self.pending: dict[str, np.ndarray] = {}
         self.embedded = 0  # texts this cache had to run through the encoder
+        # Recent query vectors: a front end embeds a question in a worker thread, then matches
+        # on the event loop with the vector found here (the index is never read off the loop).
+        self._queries: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The vector of a question (recent ones remembered; never persisted)."""
+        with self._lock:
+            found = self._queries.get(text)
+        if found is not None:
+            return found
+        vector = self.encoder.embed([text])[0]
+        with self._lock:
+            if len(self._queries) >= QUERY_MEMO:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[text] = vector
+        return vector
 
     def load(self, items: dict[str, np.ndarray]) -> None:
         """Vectors read from the store (already persisted)."""
@@ -169,7 +190,7 @@ class SemanticScorer:
         """The question embedded once (queries are never cached); None for empty knowledge."""
         if not self._entries or not text.strip():
             return None
-        vector = self.cache.encoder.embed([text])[0]
+        vector = self.cache.query_vector(text)
         return SemanticQuery(text, self._rows() @ vector)
 
     def propose(
