@@ -36,6 +36,7 @@ from bot.core.evaluation import METRIC_KEYS, evaluate, load_labelled
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.logs import setup_logging
 from bot.core.matcher import Matcher, MatchResult, Outcome
+from bot.semantic.encoder import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,16 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
     knowledge, queries = load_labelled(args.kb, args.queries)
-    matcher = Matcher(knowledge.entries, knowledge.synonyms, settings.matcher)
+    vectors = None
+    if args.mode == "hybrid":
+        from bot.cli.semantic import open_vectors
+
+        vectors = open_vectors(settings, args.model, args.vectors, knowledge.entries)
+    matcher = Matcher(knowledge.entries, knowledge.synonyms, settings.matcher, vectors=vectors)
+    if vectors is not None and args.vectors:
+        from bot.cli.semantic import store_vectors
+
+        store_vectors(vectors, args.vectors)
     progress = None
     if sys.stderr.isatty() and not args.json:
         progress = _progress_bar(len(queries))
@@ -136,6 +146,25 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         for key in METRIC_KEYS:
             print(f"{key:18} {figures[key]}")
     return 0
+
+
+def add_mode_arguments(parser: argparse.ArgumentParser, *, vectors: bool = True) -> None:
+    """``--mode lexical|hybrid`` and the model it needs (eval and bench)."""
+    parser.add_argument(
+        "--mode",
+        choices=("lexical", "hybrid"),
+        default="lexical",
+        help="lexical-only, or fused with the sentence encoder",
+    )
+    parser.add_argument(
+        "--model", help="hybrid: model folder or installed name (default: matcher.semantic.model)"
+    )
+    if vectors:
+        parser.add_argument(
+            "--vectors",
+            type=Path,
+            help="hybrid: a SQLite file keeping phrasing vectors between runs (default: none)",
+        )
 
 
 def _progress_bar(total: int) -> Callable[[int], None]:
@@ -158,7 +187,12 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.bench import run_bench
 
-    return run_bench(sizes=args.sizes, queries=args.queries, seed=args.seed)
+    model = None
+    if args.mode == "hybrid":
+        from bot.core.models import model_folder
+
+        model = str(model_folder(settings, args.model))  # ModelError when none is configured
+    return run_bench(sizes=args.sizes, queries=args.queries, seed=args.seed, model=model)
 
 
 DESCRIPTION = (
@@ -214,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--queries", type=Path, required=True, help='queries.jsonl: {"query": ..., "gold": id}'
     )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
+    add_mode_arguments(ev)
     ev.set_defaults(handler=_eval)
 
     bench = sub.add_parser("bench", help="measure index build and query speed against a baseline")
@@ -226,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--queries", type=positive_int, default=300, help="queries per size")
     bench.add_argument("--seed", type=int, default=7, help="seed of the synthetic knowledge")
+    add_mode_arguments(bench, vectors=False)
     bench.set_defaults(handler=_bench)
     curation_cli.add_commands(sub)
     entries_cli.add_commands(sub)
@@ -265,6 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except (FaqbotError, OSError, UnicodeError) as exc:
         print(f"faqbot: {failure_line(exc, settings.storage.database)}", file=sys.stderr)
+        return EXIT_FAILED
+    except ModelError as exc:  # a sentence-encoder model that is missing or broken
+        print(f"faqbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # a bug: still one line; the traceback with --log-level DEBUG
         log.debug("unexpected error", exc_info=exc)

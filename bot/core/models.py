@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.base.config import Settings
-from bot.semantic.encoder import INT8_FILE, Encoder, ModelError
+from bot.semantic.encoder import FETCH_HINT, INT8_FILE, Encoder, ModelError
 
 __all__ = ["ModelError", "load_encoder", "model_folder", "models_folder"]
 
@@ -25,7 +25,10 @@ def model_folder(settings: Settings, model: str | None = None) -> Path:
     """The folder of the configured (or given) model: a path, else an installed name."""
     name = model or settings.matcher.semantic.model
     if not name:
-        raise ModelError("no sentence-encoder model is configured (matcher.semantic.model)")
+        raise ModelError(
+            "no sentence-encoder model is configured (matcher.semantic.model, or --model); "
+            + FETCH_HINT
+        )
     path = Path(name).expanduser()
     if path.exists() or path.is_absolute() or len(path.parts) > 1:
         return path

@@ -3,7 +3,9 @@ refuses to start on a model that is missing or corrupt (one line, exit 78)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +87,47 @@ def test_ask_explain_shows_both_signals_per_candidate(
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if "(lexical " in line]
     assert rows and all("semantic" in row and "centroid" in row for row in rows)
+
+
+EVAL = Path(__file__).parent.parent / "fixtures" / "knowledge_eval"
+
+
+def test_eval_runs_either_mode_and_keeps_vectors_between_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = build_model_folder(tmp_path / "model")
+    files = ["--kb", str(EVAL / "kb.jsonl"), "--queries", str(EVAL / "queries.jsonl"), "--json"]
+    assert main(["eval", "--mode", "lexical", *files]) == 0
+    lexical = json.loads(capsys.readouterr().out)
+    vectors = tmp_path / "vectors.sqlite3"
+    hybrid_args = ["eval", "--mode", "hybrid", "--model", str(model), "--vectors", str(vectors)]
+    assert main([*hybrid_args, *files]) == 0
+    hybrid = json.loads(capsys.readouterr().out)
+    assert set(hybrid) == set(lexical) and hybrid["queries"] == lexical["queries"]
+    with sqlite3.connect(vectors) as db:
+        stored = db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+    assert stored > 0
+    assert main([*hybrid_args, *files]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        **hybrid,
+        "p50_ms": pytest.approx(hybrid["p50_ms"], abs=1e9),
+        "p99_ms": pytest.approx(hybrid["p99_ms"], abs=1e9),
+    }
+
+
+def test_hybrid_eval_without_a_model_says_how_to_get_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = ["--kb", str(EVAL / "kb.jsonl"), "--queries", str(EVAL / "queries.jsonl")]
+    assert main(["eval", "--mode", "hybrid", *files]) == 1
+    assert "faqbot models fetch" in capsys.readouterr().err
+
+
+def test_bench_measures_the_hybrid_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = build_model_folder(tmp_path / "model")
+    args = ["bench", "--mode", "hybrid", "--model", str(model), "--sizes", "100"]
+    assert main([*args, "--queries", "10"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("mode: hybrid")
+    assert any(line.split()[:1] == ["100"] for line in out.splitlines())
+    assert "phrasings/s" in out
