@@ -21,6 +21,7 @@ from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
 from bot.base.text import clean_text
 from bot.cli import curation as curation_cli
 from bot.cli import entries as entries_cli
+from bot.cli import models as models_cli
 from bot.cli import ops as ops_cli
 from bot.cli import run as run_cli
 from bot.cli.arguments import (
@@ -267,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     entries_cli.add_commands(sub)
     run_cli.add_commands(sub)
     ops_cli.add_commands(sub)
+    models_cli.add_commands(sub)
     return parser
 
 
