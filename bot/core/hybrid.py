@@ -50,7 +50,11 @@ def ranked(
     proposed = [*(lexical.propose(lq, RERANK, visible) if lq else [])]
     proposed += semantic.propose(sq, RERANK, visible) if sq else []
     ids = list(dict.fromkeys(proposed))
-    lex = lexical.score(lq, ids) if lq else {}
+    # Only entries the lexical search reached get a lexical score (the others share no
+    # gathered phrasing: 0, as in the research); scoring them costs every phrasing's Dice.
+    owners = matcher.index.owners
+    reached = {owners[pid] for pid in lq.gathered} if lq else set()
+    lex = lexical.score(lq, [e for e in ids if e in reached]) if lq else {}
     sem = semantic.score(sq, ids) if sq else {}
     order = matcher.index.order
     scored = []
