@@ -144,6 +144,7 @@ class SemanticScorer:
         self._texts: list[str] = []
         self._starts: dict[str, int] = {}
         self.upsert_many(entries)
+        self._rows()  # built now, not by the first question (400,000 rows take about 1 s)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -184,6 +185,12 @@ class SemanticScorer:
                 blocks.append(vectors)
             dim = self.cache.encoder.dim
             self._matrix = np.vstack(blocks) if blocks else np.zeros((0, dim), np.float32)
+            del blocks
+            # Each entry's rows become a view of the matrix: one copy of the vectors, not two.
+            for entry_id, (texts, _, norm) in self._entries.items():
+                start = self._starts[entry_id]
+                view = self._matrix[start : start + len(texts)]
+                self._entries[entry_id] = (texts, view, norm)
         return self._matrix
 
     def prepare(self, text: str) -> SemanticQuery | None:
