@@ -94,12 +94,18 @@ def _timed(run: Callable[[str], object], queries: list[str]) -> list[float]:
     return times
 
 
-def measure(size: int, queries: int, seed: int) -> dict[str, float]:
-    """Build an index of ``size`` entries and time queries and the baseline (one process)."""
+def measure(size: int, queries: int, seed: int, model: str | None = None) -> dict[str, float]:
+    """Build an index of ``size`` entries and time queries and the baseline (one process);
+    hybrid with the model folder ``model`` (random phrasing vectors, real query vectors)."""
     entries = synthetic_entries(size, seed)
     texts = synthetic_queries(entries, queries, seed)
+    vectors, rate = None, 0.0
+    if model:
+        from bot.cli.bench_hybrid import random_vectors
+
+        vectors, rate = random_vectors(entries, model, seed)
     start = time.perf_counter()
-    matcher = Matcher(entries)
+    matcher = Matcher(entries, vectors=vectors)
     build_s = time.perf_counter() - start
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     ours = _timed(matcher.match, texts)
@@ -121,13 +127,15 @@ def measure(size: int, queries: int, seed: int) -> dict[str, float]:
         "baseline_p99_ms": round(percentile(theirs, 0.99), 3),
         "queries": len(ours),
         "baseline_queries": len(theirs),
+        "embed_per_s": round(rate, 1),
     }
 
 
-def _measure_apart(size: int, queries: int, seed: int) -> dict[str, float]:
+def _measure_apart(size: int, queries: int, seed: int, model: str | None) -> dict[str, float]:
     """``measure`` in a fresh process; UserError carrying the child's own last error line."""
+    extra = [model] if model else []
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli.bench", str(size), str(queries), str(seed)],
+        [sys.executable, "-m", "bot.cli.bench", str(size), str(queries), str(seed), *extra],
         capture_output=True,
         text=True,
         errors="replace",
@@ -138,15 +146,18 @@ def _measure_apart(size: int, queries: int, seed: int) -> dict[str, float]:
     return json.loads(done.stdout)
 
 
-def run_bench(sizes: list[int], queries: int, seed: int) -> int:
-    """Measure every size in its own process and print a table with the speed-up."""
+def run_bench(sizes: list[int], queries: int, seed: int, model: str | None = None) -> int:
+    """Measure every size in its own process and print a table with the speed-up (hybrid
+    when given a model folder)."""
+    if model:
+        print(f"mode: hybrid ({model}; random phrasing vectors, queries embedded for real)")
     header = (
         f"{'entries':>8} {'phrasings':>9} {'build s':>8} {'peak MB':>8} {'p50 ms':>8} "
         f"{'p99 ms':>8} {'base p50':>9} {'base p99':>9} {'p50 ratio':>9} {'p99 ratio':>9}"
     )
     print(header)
     for size in sizes:
-        r = _measure_apart(size, queries, seed)
+        r = _measure_apart(size, queries, seed, model)
         print(
             f"{r['entries']:>8} {r['phrasings']:>9} {r['build_s']:>8.2f} {r['peak_rss_mb']:>8.0f} "
             f"{r['p50_ms']:>8.3f} {r['p99_ms']:>8.3f} {r['baseline_p50_ms']:>9.2f} "
@@ -158,9 +169,11 @@ def run_bench(sizes: list[int], queries: int, seed: int) -> int:
         f"\n{queries} queries a size ({BASELINE_QUERY_CAP} for the baseline); ratio = baseline "
         "time / faqbot time; peak MB is the resident set of the measuring process."
     )
+    if model:
+        print(f"embedding throughput (one at a time, 1 thread): {r['embed_per_s']:.0f} phrasings/s")
     return 0
 
 
 if __name__ == "__main__":
     size, count, seed = (int(arg) for arg in sys.argv[1:4])
-    print(json.dumps(measure(size, count, seed)))
+    print(json.dumps(measure(size, count, seed, sys.argv[4] if len(sys.argv) > 4 else None)))

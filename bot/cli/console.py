@@ -20,11 +20,13 @@ from typing import TextIO
 from bot.base.config import Settings
 from bot.base.files import PRIVATE, create_private
 from bot.base.redact import redact
+from bot.cli.arguments import EXIT_DO_NOT_RESTART
 from bot.cli.render import describe_result
 from bot.core.etiquette import Trigger
 from bot.core.plans import Answer, NotYet, NoWords, Plan, Request, Suggest
 from bot.core.responder import Responder
 from bot.core.service import KnowledgeService
+from bot.semantic.encoder import ModelError
 
 PROMPT = "faqbot> "
 HISTORY_FILE = ".faqbot_history"
@@ -157,4 +159,7 @@ def run_console(settings: Settings) -> int:
         asyncio.run(_session(settings))
     except KeyboardInterrupt:
         print("\nbye", file=sys.stdout)
+    except ModelError as exc:  # the operator asked for hybrid matching: never silently less
+        print(f"faqbot: {exc}", file=sys.stderr)
+        return EXIT_DO_NOT_RESTART
     return 0

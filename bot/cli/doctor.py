@@ -115,8 +115,26 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
         changed = f" ({len(revisions)} changed by moderators)" if revisions else ""
         results.append(_line(True, "knowledge", f"{count} entries load cleanly{changed}"))
     results.append(_line(database_ok, "database", database_line))
+    results.append(_doctor_semantic(settings))
     results.append(_doctor_token())
     return _verdict(results)
+
+
+def _doctor_semantic(settings: Settings) -> bool:
+    """Whether the configured sentence encoder loads (as run would), or that there is none."""
+    if not settings.matcher.semantic.model:
+        return _line(True, "semantic", "off (lexical-only)")
+    from bot.core.models import ModelError, load_encoder
+
+    try:
+        encoder = load_encoder(settings)
+    except ModelError as exc:
+        return _line(False, "semantic", str(exc))
+    return _line(
+        True,
+        "semantic",
+        f"on (hybrid): {encoder.model_path} loads, dim {encoder.dim}, {encoder.threads} thread(s)",
+    )
 
 
 def _verdict(results: list[bool]) -> int:

@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
@@ -21,6 +21,8 @@ from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
 from bot.base.text import clean_text
 from bot.cli import curation as curation_cli
 from bot.cli import entries as entries_cli
+from bot.cli import measure as measure_cli
+from bot.cli import models as models_cli
 from bot.cli import ops as ops_cli
 from bot.cli import run as run_cli
 from bot.cli import scopes as scopes_cli
@@ -30,13 +32,12 @@ from bot.cli.arguments import (
     Parser,
     failure_line,
     non_empty_text,
-    positive_int,
 )
 from bot.cli.render import describe_result
-from bot.core.evaluation import METRIC_KEYS, evaluate, load_labelled
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.logs import setup_logging
 from bot.core.matcher import Matcher, MatchResult, Outcome
+from bot.semantic.encoder import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ def result_as_json(result: MatchResult, matcher: Matcher) -> dict[str, object]:
                 "score": c.score,
                 "phrasing": c.phrasing,
                 "why": c.why,
+                # Hybrid only: the lexical-only output stays as it was.
+                **({"signals": dict(c.signals)} if "semantic" in c.signals else {}),
             }
             for c in result.candidates
         ],
@@ -120,44 +123,10 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if collisions and args.strict else 0
 
 
-def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    knowledge, queries = load_labelled(args.kb, args.queries)
-    matcher = Matcher(knowledge.entries, knowledge.synonyms, settings.matcher)
-    progress = None
-    if sys.stderr.isatty() and not args.json:
-        progress = _progress_bar(len(queries))
-    figures = evaluate(matcher, queries, progress)
-    if progress is not None:
-        print(file=sys.stderr)
-    if args.json:
-        print(json.dumps({key: figures[key] for key in METRIC_KEYS}))
-    else:
-        for key in METRIC_KEYS:
-            print(f"{key:18} {figures[key]}")
-    return 0
-
-
-def _progress_bar(total: int) -> Callable[[int], None]:
-    def show(done: int) -> None:
-        if done % 25 == 0 or done == total:
-            filled = int(30 * done / max(total, 1))
-            print(
-                f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", end="", file=sys.stderr
-            )
-
-    return show
-
-
 def _console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.console import run_console
 
     return run_console(settings)
-
-
-def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli.bench import run_bench
-
-    return run_bench(sizes=args.sizes, queries=args.queries, seed=args.seed)
 
 
 DESCRIPTION = (
@@ -207,29 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(handler=_validate)
 
-    ev = sub.add_parser("eval", help="measure the matcher on labelled questions")
-    ev.add_argument("--kb", type=Path, required=True, help="kb.jsonl or a folder of YAML")
-    ev.add_argument(
-        "--queries", type=Path, required=True, help='queries.jsonl: {"query": ..., "gold": id}'
-    )
-    ev.add_argument("--json", action="store_true", help="print one JSON object")
-    ev.set_defaults(handler=_eval)
-
-    bench = sub.add_parser("bench", help="measure index build and query speed against a baseline")
-    bench.add_argument(
-        "--sizes",
-        type=positive_int,
-        nargs="+",
-        default=[1_000, 10_000, 100_000],
-        help="knowledge sizes to measure, in entries",
-    )
-    bench.add_argument("--queries", type=positive_int, default=300, help="queries per size")
-    bench.add_argument("--seed", type=int, default=7, help="seed of the synthetic knowledge")
-    bench.set_defaults(handler=_bench)
+    measure_cli.add_commands(sub)
     curation_cli.add_commands(sub)
     entries_cli.add_commands(sub)
     run_cli.add_commands(sub)
     ops_cli.add_commands(sub)
+    models_cli.add_commands(sub)
     scopes_cli.add_commands(sub)  # last: it adds --guild to the commands above
     return parser
 
@@ -265,6 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except (FaqbotError, OSError, UnicodeError) as exc:
         print(f"faqbot: {failure_line(exc, settings.storage.database)}", file=sys.stderr)
+        return EXIT_FAILED
+    except ModelError as exc:  # a sentence-encoder model that is missing or broken
+        print(f"faqbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # a bug: still one line; the traceback with --log-level DEBUG
         log.debug("unexpected error", exc_info=exc)

@@ -34,7 +34,15 @@ def describe_result(
         lines.append("")
         lines.append(f"why: {result.explanation}")
         for candidate in result.candidates:
-            lines.append(f"  {candidate.score:.3f}  {candidate.entry_id}")
+            signals = candidate.signals
+            both = ""
+            if "semantic" in signals:  # hybrid: each signal on its own, then the reasons
+                both = (
+                    f"  (lexical {signals.get('lexical', 0.0):.3f}, semantic "
+                    f"{signals['semantic']:.3f}: nearest {signals.get('nearest', 0.0):.3f}, "
+                    f"centroid {signals.get('centroid', 0.0):.3f})"
+                )
+            lines.append(f"  {candidate.score:.3f}  {candidate.entry_id}{both}")
             lines.extend(
                 textwrap.wrap(
                     candidate.why, 96, initial_indent="         ", subsequent_indent="         "

@@ -33,6 +33,7 @@ from bot.cli.arguments import EXIT_DO_NOT_RESTART, EXIT_RETRY, failure_line
 from bot.cli.health import Heartbeat, heartbeat_path
 from bot.core.logs import add_secret
 from bot.core.retention import DailyExpiry, Sleep
+from bot.semantic.encoder import ModelError
 
 if TYPE_CHECKING:
     from bot.core.service import KnowledgeService
@@ -243,6 +244,9 @@ def _with_token(settings: Settings, work: Callable[[str], Coroutine[object, obje
     except (FaqbotError, OSError) as exc:
         line = failure_line(exc, settings.storage.database)
         print(f"faqbot: {line}; {FIX_HINT}", file=sys.stderr)
+        return EXIT_DO_NOT_RESTART
+    except ModelError as exc:  # the operator asked for hybrid matching: never silently less
+        print(f"faqbot: {exc} ({FIX_HINT})", file=sys.stderr)
         return EXIT_DO_NOT_RESTART
 
 

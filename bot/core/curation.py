@@ -26,6 +26,7 @@ from bot.core.overlay import (
     entry_state,
     validate_entry,
 )
+from bot.core.semantic import save_pending
 from bot.storage import AuditRecord, Change, GroupChange, GroupState, ScopedStore
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,11 @@ class Curator:
         if group is not None:
             before["group"] = _group_state(group_before)
             after["group"] = _group_state(group)
+        vectors = self.layer.vectors
+        if vectors is not None and entry is not None and not entry.removed:
+            # Embed the changed phrasings off the event loop, before the change is recorded
+            # (an encoder failure then changes nothing) and before it becomes visible.
+            await asyncio.to_thread(vectors.get, list(entry.entry.phrasings))
         record = await self.store.record_change(
             Change(
                 actor=actor,
@@ -131,6 +137,8 @@ class Curator:
         )
         if entry is not None:
             self.layer.apply(entry)
+            if vectors is not None:
+                await save_pending(vectors, self.store.owner)
         return record
 
     @serialised

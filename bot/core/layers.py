@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
 from bot.core.knowledge import Entry, phrasing_key
 from bot.core.matcher import Candidate, Matcher, MatchResult, decide
 from bot.core.overlay import Slot, phrasing_owners
 from bot.core.text import Normaliser
+
+if TYPE_CHECKING:
+    from bot.core.semantic import VectorCache
 
 
 def topic_of(entry: Entry) -> str | None:
@@ -42,18 +46,24 @@ class BaseLayer:
         settings: MatcherSettings,
         *,
         changed: Iterable[str] = (),
+        vectors: VectorCache | None = None,
     ) -> None:
         self._slots = slots
         self._changed = set(changed)  # ids the operator's overlay added, edited or removed
         self._owners = phrasing_owners(slots)
         self.matcher = Matcher(
-            [s.entry for s in slots.values() if not s.removed], synonyms, settings
+            [s.entry for s in slots.values() if not s.removed], synonyms, settings, vectors=vectors
         )
 
     @property
     def normaliser(self) -> Normaliser:
         """How questions are cut into words (grouping tokens use it in every community)."""
         return self.matcher.normaliser
+
+    @property
+    def vectors(self) -> VectorCache | None:
+        """The encoder's vector cache when matching is hybrid (shared by every community)."""
+        return self.matcher.vectors
 
     def slot(self, entry_id: str) -> Slot | None:
         """The entry id's current version (removed ones included), or None."""
@@ -119,13 +129,18 @@ class CommunityLayer:
     def _own_matcher(self) -> Matcher:
         if self._matcher is None:
             base = self.base.matcher
-            self._matcher = Matcher((), base.synonyms, base.settings)
+            self._matcher = Matcher((), base.synonyms, base.settings, vectors=base.vectors)
         return self._matcher
 
     @property
     def normaliser(self) -> Normaliser:
         """The base normaliser: grouping tokens mean the same in every community."""
         return self.base.normaliser
+
+    @property
+    def vectors(self) -> VectorCache | None:
+        """The base's vector cache (None when matching is lexical-only)."""
+        return self.base.vectors
 
     def visible(self, entry_id: str) -> bool:
         """Whether a base entry is seen here (not replaced, removed, or in a topic switched off)."""
@@ -189,10 +204,10 @@ class CommunityLayer:
     def match(self, text: str, *, passive: bool = False) -> MatchResult:
         """Rank what this community sees and decide with the base matcher's rule."""
         matcher = self.base.matcher
-        if matcher.normaliser.is_filler(text):
+        if not matcher.hybrid and matcher.normaliser.is_filler(text):
             return decide(text, [], False, matcher.settings, passive=passive, filler=True)
-        ranked, as_typed = self._merged(text, max(5, matcher.settings.max_suggestions))
-        return decide(text, ranked, as_typed, matcher.settings, passive=passive)
+        ranked, as_typed = self._merged(text, matcher.pool)
+        return matcher.outcome(text, ranked, as_typed, passive=passive)
 
     def __len__(self) -> int:
         return sum(1 for s in self.slots() if not s.removed)

@@ -21,7 +21,9 @@ from bot.base.config import Settings
 from bot.base.errors import KnowledgeError, Problem
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.layers import BaseLayer, CommunityLayer, topic_of
+from bot.core.models import load_encoder
 from bot.core.overlay import Slot, apply_overlay
+from bot.core.semantic import VectorCache, load_stored, save_pending
 from bot.core.service import KnowledgeService
 from bot.storage import OPERATOR_SCOPE, EntryCount, Revision, ScopedStore, Stats, Store
 
@@ -31,8 +33,16 @@ log = logging.getLogger(__name__)
 class Library:
     """The shared base and the services of every scope asked for so far."""
 
-    def __init__(self, settings: Settings, knowledge: Knowledge, store: Store, base: BaseLayer):
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: Knowledge,
+        store: Store,
+        base: BaseLayer,
+        vectors: VectorCache | None = None,
+    ):
         self.settings = settings
+        self.vectors = vectors  # the encoder's vector cache when matching is hybrid
         self.knowledge = knowledge
         self.store = store
         self.base = base
@@ -47,16 +57,25 @@ class Library:
         """Load the YAML (KnowledgeError if broken), open the store and apply the overlay."""
         limit = settings.knowledge.max_file_bytes
         knowledge = knowledge or load_knowledge(settings.knowledge.paths, max_file_bytes=limit)
+        # A configured model that cannot be loaded stops here (ModelError), before the store.
+        vectors = VectorCache(load_encoder(settings)) if settings.matcher.semantic.model else None
         store = store or await Store.open(settings.storage.database, settings.storage)
         try:
             revisions = await store.scoped(OPERATOR_SCOPE).current_revisions()
-            base = build_base(knowledge, revisions, settings)
+            if vectors is None:
+                base = build_base(knowledge, revisions, settings)
+            else:
+                slots = apply_overlay(knowledge.entries, revisions)
+                await load_stored(vectors, store, live_phrasings(slots.values()))
+                # Embedding what is not stored yet takes time: off the event loop.
+                base = await asyncio.to_thread(build_base, knowledge, revisions, settings, vectors)
+                await save_pending(vectors, store)
             await store.expire_text()
         except BaseException:
             await store.close()
             raise
         log.info("knowledge ready with %d entries", len(base))
-        return cls(settings, knowledge, store, base)
+        return cls(settings, knowledge, store, base, vectors)
 
     async def community(self, scope: str) -> KnowledgeService:
         """The service of one scope (a guild id, or ``operator``), built on first use."""
@@ -80,7 +99,14 @@ class Library:
 
     async def _community_layer(self, scope: str, base: BaseLayer) -> CommunityLayer:
         own = await own_slots(self.store.scoped(scope), base)
-        return CommunityLayer(base, own, topics_off=self.topics_off(scope))
+        if self.vectors is None:
+            return CommunityLayer(base, own, topics_off=self.topics_off(scope))
+        await load_stored(self.vectors, self.store, live_phrasings(own.values()))
+        layer = await asyncio.to_thread(
+            CommunityLayer, base, own, topics_off=self.topics_off(scope)
+        )
+        await save_pending(self.vectors, self.store)
+        return layer
 
     async def reload(self, paths: Iterable[Path] | None = None) -> int:
         """Re-read the YAML and every overlay, then swap them in at once; on KnowledgeError
@@ -111,6 +137,8 @@ class Library:
             layers = {
                 scope: await self._community_layer(scope, base) for scope in self._communities
             }
+            if self.vectors is not None:
+                await save_pending(self.vectors, self.store)
             # Everything swaps at once on the event loop: no question sees half of it.
             self.knowledge, self.base = knowledge, base
             self.operator.bind(base)
@@ -125,7 +153,7 @@ class Library:
         """Load, overlay and index the knowledge (runs in a worker thread)."""
         limit = self.settings.knowledge.max_file_bytes
         knowledge = load_knowledge(paths, max_file_bytes=limit)
-        return knowledge, build_base(knowledge, revisions, self.settings)
+        return knowledge, build_base(knowledge, revisions, self.settings, self.vectors)
 
     async def stats_everywhere(
         self, period: dt.timedelta = dt.timedelta(days=7), *, top: int = 5
@@ -170,12 +198,21 @@ def sum_stats(parts: list[Stats], top: int) -> Stats:
 
 
 def build_base(
-    knowledge: Knowledge, revisions: Sequence[Revision], settings: Settings
+    knowledge: Knowledge,
+    revisions: Sequence[Revision],
+    settings: Settings,
+    vectors: VectorCache | None = None,
 ) -> BaseLayer:
-    """The base layer: the YAML with the operator's overlay applied, indexed."""
+    """The base layer: the YAML with the operator's overlay applied, indexed (hybrid when
+    given the encoder's vectors)."""
     slots = apply_overlay(knowledge.entries, revisions)
     changed = {revision.entry_id for revision in revisions}
-    return BaseLayer(slots, knowledge.synonyms, settings.matcher, changed=changed)
+    return BaseLayer(slots, knowledge.synonyms, settings.matcher, changed=changed, vectors=vectors)
+
+
+def live_phrasings(slots: Iterable[Slot]) -> list[str]:
+    """Every phrasing of the slots that are not removed (what the encoder must have)."""
+    return [text for slot in slots if not slot.removed for text in slot.entry.phrasings]
 
 
 async def own_slots(store: ScopedStore, base: BaseLayer) -> dict[str, Slot]:

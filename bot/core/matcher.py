@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
 from bot.core.gathering import Visible
@@ -19,6 +20,9 @@ from bot.core.index import PhrasingIndex
 from bot.core.knowledge import Entry
 from bot.core.lexical import LexicalScorer
 from bot.core.text import Normaliser
+
+if TYPE_CHECKING:
+    from bot.core.semantic import SemanticScorer, VectorCache
 
 RERANK = 20  # entries fully scored after the first pass
 
@@ -83,11 +87,25 @@ class Matcher:
         entries: Iterable[Entry] = (),
         synonyms: Mapping[str, tuple[str, ...]] | None = None,
         settings: MatcherSettings | None = None,
+        *,
+        vectors: VectorCache | None = None,
     ) -> None:
         self.settings = settings or MatcherSettings()
         self.synonyms: Mapping[str, tuple[str, ...]] = synonyms or {}
         self.index = PhrasingIndex(entries, synonyms)
         self.lexical = LexicalScorer(self.index)
+        # With a vector cache (an encoder is configured) the matcher is hybrid.
+        self.vectors = vectors
+        self.semantic: SemanticScorer | None = None
+        if vectors is not None:
+            from bot.core.semantic import SemanticScorer
+
+            self.semantic = SemanticScorer(vectors, self.index.entries())
+
+    @property
+    def hybrid(self) -> bool:
+        """Whether the sentence encoder is fused with the lexical scorer."""
+        return self.semantic is not None
 
     # The knowledge being matched: the index's, so curation edits reach the next query.
 
@@ -113,10 +131,14 @@ class Matcher:
     def upsert(self, entry: Entry) -> None:
         """Add an entry, or replace the one with the same id."""
         self.index.upsert(entry)
+        if self.semantic is not None:
+            self.semantic.upsert(entry)
 
     def remove(self, entry_id: str) -> None:
         """Drop an entry (no error if it is not there)."""
         self.index.remove(entry_id)
+        if self.semantic is not None:
+            self.semantic.remove(entry_id)
 
     # Ranking and the outcome rule.
 
@@ -134,6 +156,10 @@ class Matcher:
         self, text: str, limit: int, visible: Visible | None
     ) -> tuple[list[Candidate], bool]:
         """The ranking, and whether any content word matched as typed (not only as a typo)."""
+        if self.semantic is not None:
+            from bot.core import hybrid
+
+            return hybrid.ranked(self, text, limit, visible)
         scorer = self.lexical
         query = scorer.prepare(text)
         if query is None:
@@ -158,9 +184,28 @@ class Matcher:
         self, text: str, *, passive: bool = False, visible: Visible | None = None
     ) -> MatchResult:
         """Rank the visible entries for a text and decide between answer, suggest and none."""
-        if self.normaliser.is_filler(text):
+        if not self.hybrid and self.normaliser.is_filler(text):
             return decide(text, [], False, self.settings, passive=passive, filler=True)
-        ranked, as_typed = self._ranked(text, max(5, self.settings.max_suggestions), visible)
+        ranked, as_typed = self._ranked(text, self.pool, visible)
+        return self.outcome(text, ranked, as_typed, passive=passive)
+
+    @property
+    def pool(self) -> int:
+        """How many ranked candidates the outcome rule reads."""
+        if self.hybrid:
+            from bot.core.hybrid import POOL
+
+            return POOL
+        return max(5, self.settings.max_suggestions)
+
+    def outcome(
+        self, text: str, ranked: Sequence[Candidate], as_typed: bool, *, passive: bool = False
+    ) -> MatchResult:
+        """The outcome rule of this matcher's mode over a ranking (best first)."""
+        if self.hybrid:
+            from bot.core.hybrid import decide_hybrid
+
+            return decide_hybrid(text, ranked, self.settings, passive=passive)
         return decide(text, ranked, as_typed, self.settings, passive=passive)
 
 

@@ -18,6 +18,7 @@ for review like any other unanswered question.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -98,6 +99,11 @@ class Responder:
             return Silent("no words") if trigger is Trigger.PASSIVE else NoWords()
         started = time.perf_counter()
         service = await self.service.community(request.scope)
+        vectors = service.matcher.vectors
+        if vectors is not None:
+            # The encoder runs in a worker thread, never on the event loop; matching then finds
+            # the question's vector ready (the index itself is only read on the loop).
+            await asyncio.to_thread(vectors.query_vector, text)
         result = service.preview(text, passive=trigger is Trigger.PASSIVE)
         plan = await self._plan(service, request, text, result)
         log_outcome(log, result, (time.perf_counter() - started) * 1000, str(trigger))

@@ -30,7 +30,10 @@ MODEL_FILES = (FP32_FILE, INT8_FILE)
 TOKENIZER_FILE = "tokenizer.json"
 MAX_LENGTH = 256
 DEFAULT_BATCH = 32
-FETCH_HINT = "get one with `faqbot models fetch NAME` (for example all-MiniLM-L6-v2)"
+FETCH_HINT = (
+    "get one with `faqbot models fetch NAME|URL|ARCHIVE` (for example all-MiniLM-L6-v2), "
+    "or set matcher.semantic.model to null for lexical-only matching"
+)
 INSTALL_HINT = "install the extra with `pip install 'faqbot[semantic]'`"
 
 

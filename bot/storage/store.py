@@ -12,6 +12,7 @@ SQL; another backend would offer the same repository names and be chosen in ``St
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -120,6 +121,14 @@ class Store:
         self._indexes.update(await backend.load_group_indexes(self.database))
         self._views.clear()
         return moved
+
+    async def get_vectors(self, model: str, keys: Sequence[str]) -> dict[str, tuple[int, bytes]]:
+        """Stored encoder vectors (dim, float32 bytes) by text key, for one model's hash."""
+        return await backend.get_vectors(self.database, model, keys)
+
+    async def put_vectors(self, model: str, items: Mapping[str, tuple[int, bytes]]) -> int:
+        """Store encoder vectors by text key (unscoped: they hold no text); how many given."""
+        return await backend.put_vectors(self.database, model, items)
 
     async def scopes(self) -> list[str]:
         """Every scope holding data (the operator's view across communities), sorted."""

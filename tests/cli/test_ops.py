@@ -140,8 +140,10 @@ async def test_doctor_passes_when_everything_is_ready(
         "[ok] config",
         "[ok] knowledge",
         "[ok] database",
+        "[ok] semantic",
         "[ok] token",
     ]
+    assert "[ok] semantic: off (lexical-only)" in lines
 
 
 def test_doctor_reports_a_missing_token_with_what_to_do(

@@ -46,6 +46,9 @@ SAMPLE_ROWS = {
         "INSERT INTO events (outcome, entry_id, text, created_at, chosen_from, chooser_hash) "
         "VALUES ('answer', 'kept', 'kept?', '2025-01-01T00:00:00.000+00:00', 1, 'h')",
     ],
+    7: [
+        "INSERT INTO vectors (model, key, dim, data) VALUES ('m', 'k', 1, x'0000803f')",
+    ],
 }
 
 

@@ -23,7 +23,10 @@ from bot.storage import (
 from tests.store_helpers import FakeClock, words
 
 # Tables shared by every scope on purpose, with the reason.
-SHARED = {"meta": "installation settings (the member-hash key); no community's data"}
+SHARED = {
+    "meta": "installation settings (the member-hash key); no community's data",
+    "vectors": "encoder vectors keyed by hashes of model and text; no text, no community's data",
+}
 ENTRY = {"id": "kept", "question": "Kept?", "answer": "Yes.", "alternates": [], "tags": []}
 
 

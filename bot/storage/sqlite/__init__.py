@@ -13,6 +13,7 @@ from bot.storage.sqlite.feedback import Feedback
 from bot.storage.sqlite.overlay import Overlay
 from bot.storage.sqlite.questions import Questions, load_group_indexes
 from bot.storage.sqlite.retention import assign_unscoped, expire_text, scopes
+from bot.storage.sqlite.vectors import get_vectors, put_vectors
 
 __all__ = [
     "AuditLog",
@@ -23,7 +24,9 @@ __all__ = [
     "Questions",
     "assign_unscoped",
     "expire_text",
+    "get_vectors",
     "load_group_indexes",
+    "put_vectors",
     "scopes",
     "timestamp",
     "utc_now",

@@ -112,4 +112,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE UNIQUE INDEX events_choice ON events(chosen_from, chooser_hash) "
         "WHERE chosen_from IS NOT NULL",
     ),
+    # 7: sentence-encoder vectors of phrasings, keyed by the model file's hash and the sha256 of
+    # the exact encoder input. No text: shared by every scope on purpose, and nothing to expire.
+    (
+        """CREATE TABLE vectors (
+            model TEXT NOT NULL,
+            key TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (model, key)
+        ) WITHOUT ROWID""",
+    ),
 )
