@@ -84,6 +84,8 @@ class Library:
         service = self._communities.get(scope)
         if service is None:
             layer = await self._community_layer(scope, self.base)
+            while layer.base is not self.base:  # a reload swapped the base while we read
+                layer = await self._community_layer(scope, self.base)
             service = self._communities.setdefault(scope, KnowledgeService(self, scope, layer))
         return service
 
@@ -134,9 +136,12 @@ class Library:
                     f"took longer than {budget:g} s to load (knowledge.reload_timeout_seconds)"
                 )
                 raise KnowledgeError([Problem(where, None, None, message)]) from None
-            layers = {
-                scope: await self._community_layer(scope, base) for scope in self._communities
-            }
+            layers: dict[str, CommunityLayer] = {}
+            # A community first asked for meanwhile joins the loop; the swap below does not
+            # await, so none can appear between the last check and the swap.
+            while missing := [scope for scope in self._communities if scope not in layers]:
+                for scope in missing:
+                    layers[scope] = await self._community_layer(scope, base)
             if self.vectors is not None:
                 await save_pending(self.vectors, self.store)
             # Everything swaps at once on the event loop: no question sees half of it.

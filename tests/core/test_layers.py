@@ -3,6 +3,7 @@ edits, removals and topics stay its own."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,14 @@ async def test_a_community_gets_only_its_configured_topics(tmp_path: Path) -> No
         assert a.preview("Should I use a VM or a container?").entry_id == "vm-vs-container"
     finally:
         await library.close()
+
+
+async def test_a_community_first_asked_for_during_a_reload_serves_the_new_base(
+    library: Library,
+) -> None:
+    await library.community("A")
+    reload = asyncio.create_task(library.reload())
+    services = await asyncio.gather(*(library.community(s) for s in ("B", "C", "D")))
+    await reload
+    for service in (*services, await library.community("A")):
+        assert service.curator.layer.base is library.base
