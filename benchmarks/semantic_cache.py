@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/semantic_cache.py [--model DIR] [--data DIR] [--variant fp32|int8|both]
+    python -m benchmarks.semantic_cache [--model DIR] [--data DIR] [--variant fp32|int8|both]
 
 Vectors are cached per model-file hash, batching policy and data set in
 ``/tmp/faqbot-semantic/`` (never in the repository). The texts are every phrasing of
@@ -21,10 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot.semantic.encoder import FP32_FILE, INT8_FILE, Encoder  # noqa: E402
+from bot.semantic.encoder import FP32_FILE, INT8_FILE, Encoder
 
 MODEL = Path("/work/shared/models/all-MiniLM-L6-v2-onnx")
 DATA = Path("/work/shared/data")

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/semantic_decide.py [--variant int8|fp32] [--p-fit 0.92] [--rules a,b]
+    python -m benchmarks.semantic_decide [--variant int8|fp32] [--p-fit 0.92] [--rules a,b]
                                          [--shipped] [--answer-p P]
 
 Reads the caches of ``semantic_cache.py`` and ``semantic_lexical.py`` (via
@@ -28,14 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-import semantic_research as R  # noqa: E402
-from semantic_cache import DATA, DATASETS, texts_of  # noqa: E402
-
-from bot.semantic.fusion import FusionWeights  # noqa: E402
+from benchmarks import semantic_research as R
+from benchmarks.semantic_cache import DATA, DATASETS, texts_of
+from bot.semantic.fusion import FusionWeights
 
 P_FIT = 0.92
 A_GRID = np.round(np.arange(0.40, 0.801, 0.01), 2)

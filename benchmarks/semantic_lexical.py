@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/semantic_lexical.py [--data DIR]
+    python -m benchmarks.semantic_lexical [--data DIR]
 
 For each set it builds the matcher exactly as ``faqbot eval`` does (``load_kb`` + ``Matcher``
 with default settings) and records, per query: the lexical score of every entry the lexical
@@ -21,12 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import bot.matcher as matcher_module  # noqa: E402
-from bot.evaluation import load_kb, load_queries  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
+import bot.core.matcher as matcher_module
+from bot.core.evaluation import load_kb, load_queries
+from bot.core.matcher import Matcher
 
 DATA = Path("/work/shared/data")
 CACHE = Path("/tmp/faqbot-semantic/lexical")
@@ -54,11 +51,11 @@ def lexical_set(folder: Path) -> dict[str, np.ndarray]:
         if result.candidates:
             today[i] = col[result.candidates[0].entry_id]
         filler[i] = matcher.normaliser.is_filler(item.query)
-        for c in matcher._ranked(item.query, default_rerank)[0]:
+        for c in matcher.ranked(item.query, default_rerank)[0]:
             short[i, col[c.entry_id]] = True
         matcher_module.RERANK = 10**9
         try:
-            ranked, as_typed = matcher._ranked(item.query, m)
+            ranked, as_typed = matcher.ranked(item.query, m)
         finally:
             matcher_module.RERANK = default_rerank
         typed[i] = as_typed

@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/semantic_cache.py        # once: embeds the sets (minutes), caches in /tmp
-    python benchmarks/semantic_lexical.py      # once: the current matcher's per-entry scores
-    python benchmarks/semantic_research.py [--variant fp32|int8] [--no-baselines]
+    python -m benchmarks.semantic_cache        # once: embeds the sets (minutes), caches in /tmp
+    python -m benchmarks.semantic_lexical      # once: the current matcher's per-entry scores
+    python -m benchmarks.semantic_research [--variant fp32|int8] [--no-baselines]
 
 Everything here reads the caches of those two scripts; nothing is written to the repository.
 The fused score is ``bot.semantic.fusion`` (lexical + nearest-phrasing + centroid cosine). For
@@ -21,18 +21,12 @@ import argparse
 import itertools
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-from semantic_cache import DATA, DATASETS, MODEL, load_vectors, texts_of  # noqa: E402
-from semantic_lexical import load_lexical  # noqa: E402
-
-from bot.semantic.fusion import FusionWeights, fuse_parts  # noqa: E402
+from benchmarks.semantic_cache import DATA, DATASETS, MODEL, load_vectors, texts_of
+from benchmarks.semantic_lexical import load_lexical
+from bot.semantic.fusion import FusionWeights, fuse_parts
 
 SHORT = {
     "hint3-sofmattress": "sofmattress",

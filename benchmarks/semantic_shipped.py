@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/semantic_shipped.py [--kb DIR] [--dev FILE] [--long FILE]
+    python -m benchmarks.semantic_shipped [--kb DIR] [--dev FILE] [--long FILE]
 
 For ``shipped-dev`` (short questions) each query is one text. For ``shipped-long`` (long posts)
 each post gives several *views*: the whole post, each question-bearing sentence
@@ -22,15 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import bot.matcher as matcher_module  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
-
-from bot.semantic.encoder import INT8_FILE, Encoder  # noqa: E402
-from bot.semantic.posts import question_views, semantic_text  # noqa: E402
+import bot.core.matcher as matcher_module
+from bot.core.knowledge import load_knowledge
+from bot.core.matcher import Matcher
+from bot.semantic.encoder import INT8_FILE, Encoder
+from bot.semantic.posts import question_views, semantic_text
 
 MODEL = Path("/work/shared/models/all-MiniLM-L6-v2-onnx")
 KB = Path("/work/main/knowledge")
@@ -59,11 +55,11 @@ def lexical_rows(matcher: Matcher, col: dict[str, int], texts: list[str]) -> dic
         if result.candidates:
             today[i] = col[result.candidates[0].entry_id]
         filler[i] = matcher.normaliser.is_filler(text)
-        for c in matcher._ranked(text, default_rerank)[0]:
+        for c in matcher.ranked(text, default_rerank)[0]:
             short[i, col[c.entry_id]] = True
         matcher_module.RERANK = 10**9
         try:
-            ranked, _ = matcher._ranked(text, m)
+            ranked, _ = matcher.ranked(text, m)
         finally:
             matcher_module.RERANK = default_rerank
         for c in ranked:

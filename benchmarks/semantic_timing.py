@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/semantic_timing.py [--model DIR] [--queries N] [--rounds 3]
+    python -m benchmarks.semantic_timing [--model DIR] [--queries N] [--rounds 3]
 
 One intra-op thread, BLAS pinned to one thread. A "query" is one short clinc150 query embedded
 alone (tokenising, the forward pass and pooling included); the figure per variant is the best of
@@ -19,10 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from bot.semantic.encoder import FP32_FILE, INT8_FILE, Encoder  # noqa: E402
+from bot.semantic.encoder import FP32_FILE, INT8_FILE, Encoder
 
 MODEL = Path("/work/shared/models/all-MiniLM-L6-v2-onnx")
 DATA = Path("/work/shared/data/clinc150")
