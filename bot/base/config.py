@@ -50,6 +50,7 @@ from bot.base.config_sources import (
     variable_keys,
 )
 from bot.base.errors import ConfigError
+from bot.base.shards import ShardIds, check_shards
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the bot package
 # A link to the repository's knowledge/ in a clone, a copy of it in an installed wheel.
@@ -149,6 +150,9 @@ class DiscordSettings(Section):
     api_base_url: str = DISCORD_API
     gateway_url: str = DISCORD_GATEWAY
     heartbeat_file: FilePath | None = None
+    # This process's shards (bot.base.shards) out of shard_count; unset: every shard.
+    shard_ids: ShardIds = None
+    shard_count: int | None = Field(None, ge=1)
 
 
 class CommunitiesSettings(Section):
@@ -238,6 +242,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         _LOADING.reset(token)
     check_thresholds_agree(settings.matcher, origins)
     check_roles_are_not_guilds(settings.discord, origins)
+    check_shards(settings.discord, origins)
     base = path.resolve().parent if path is not None else Path.cwd()
     return _with_paths_resolved(settings, base)
 

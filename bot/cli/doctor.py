@@ -1,4 +1,4 @@
-"""``faqbot doctor``: config, knowledge, database and token, one line each, tried as run would.
+"""``faqbot doctor``: config, knowledge, database, shards, token: one line each, tried as run would.
 
 The database check does what ``faqbot run`` will do, without changing the real file: it creates
 the folder and a scratch database in it when there is none yet, and otherwise opens (and, when a
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.base.config import Settings, describe_sources
 from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
+from bot.base.shards import describe_shards
 from bot.cli.ops import TOKEN_VARIABLE, backup_database, inspect_database
 from bot.core.knowledge import load_knowledge
 from bot.core.overlay import apply_overlay
@@ -116,6 +117,8 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
         results.append(_line(True, "knowledge", f"{count} entries load cleanly{changed}"))
     results.append(_line(database_ok, "database", database_line))
     results.append(_doctor_semantic(settings))
+    discord = settings.discord
+    results.append(_line(True, "shards", describe_shards(discord.shard_ids, discord.shard_count)))
     results.append(_doctor_token())
     return _verdict(results)
 

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING
 
 from bot.base.config import Settings
 from bot.base.errors import ConfigError, FaqbotError
+from bot.base.shards import describe_shards
 from bot.cli.arguments import EXIT_DO_NOT_RESTART, EXIT_RETRY, failure_line
-from bot.cli.health import Heartbeat, heartbeat_path
+from bot.cli.health import Heartbeat, gateway_state, heartbeat_path
 from bot.core.logs import add_secret
 from bot.core.retention import DailyExpiry, Sleep
 from bot.semantic.encoder import ModelError
@@ -163,7 +164,14 @@ async def _connected(bot: FaqBot, settings: Settings, stop: asyncio.Event) -> in
     """Connect, beat, and wait for ``stop``; then shut down in order."""
     import discord
 
-    heartbeat = Heartbeat(heartbeat_path(settings), lambda: _gateway_connected(bot))
+    heartbeat = Heartbeat(
+        heartbeat_path(settings),
+        lambda: _gateway_connected(bot),
+        gateway=lambda: gateway_state(bot),
+    )
+    log.info(
+        "running %s", describe_shards(settings.discord.shard_ids, settings.discord.shard_count)
+    )
     connection = asyncio.create_task(bot.connect(reconnect=True), name="faqbot-gateway")
     stopping = asyncio.create_task(stop.wait(), name="faqbot-stop")
     heartbeat.start()

@@ -82,7 +82,12 @@ def choose_intents(*, message_content: bool) -> discord.Intents:
 
 
 class FaqBot(commands.AutoShardedBot):
-    """The faqbot Discord client, sharded as Discord recommends (one shard below 2,500 guilds)."""
+    """The faqbot Discord client, sharded as Discord recommends (one shard below 2,500 guilds).
+
+    ``discord.shard_ids`` and ``discord.shard_count`` make it run only those shards of that many,
+    so that several processes share one bot (each server's events reach only its shard's
+    process); unset, it runs them all.
+    """
 
     def __init__(
         self,
@@ -102,6 +107,8 @@ class FaqBot(commands.AutoShardedBot):
             tree_cls=FaqTree,
             guild_ready_timeout=guild_ready_timeout,
             max_messages=1000,
+            shard_ids=list(settings.discord.shard_ids) if settings.discord.shard_ids else None,
+            shard_count=settings.discord.shard_count,
         )
         self.settings = settings
         self.service = service

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from bot.base.config import DiscordSettings, Settings, StorageSettings
-from bot.cli.health import Heartbeat, check_heartbeat, heartbeat_path, write_heartbeat
+from bot.cli.health import (
+    GatewayState,
+    Heartbeat,
+    ShardState,
+    check_heartbeat,
+    heartbeat_path,
+    write_heartbeat,
+)
 
 
 def test_fresh_heartbeat_is_healthy(tmp_path: Path) -> None:
@@ -54,3 +62,55 @@ async def test_heartbeat_is_written_only_while_connected(tmp_path: Path) -> None
     assert check_heartbeat(path).healthy
     await beat.stop()
     assert not path.exists()
+
+
+def test_heartbeat_names_each_of_this_process_shards(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    shards = (ShardState(2, True, 0.041), ShardState(3, True, None))
+    write_heartbeat(path, now=1000.0, gateway=GatewayState(4, shards))
+    status = check_heartbeat(path, now=1010.0)
+    assert status.healthy
+    assert status.message == (
+        "ok: heartbeat 10 s old; shards 2-3 of 4: "
+        "2 connected (41 ms), 3 connected (no heartbeat yet)"
+    )
+
+
+def test_a_shard_down_past_the_limit_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    down = GatewayState(2, (ShardState(0, True, 0.02), ShardState(1, False)))
+    write_heartbeat(path, now=1100.0, connected_at=1000.0, gateway=down)
+    status = check_heartbeat(path, now=1100.0)
+    assert not status.healthy
+    assert "100 s old" in status.message and "1 not connected" in status.message
+
+
+def test_each_shard_range_has_its_own_default_heartbeat(tmp_path: Path) -> None:
+    database = StorageSettings(database=tmp_path / "db.sqlite3")
+    ranges = [DiscordSettings(shard_ids=ids, shard_count=9) for ids in ("0-2", "3-5", "6,8")]
+    paths = [heartbeat_path(Settings(storage=database, discord=d)) for d in ranges]
+    assert [p.name for p in paths] == [
+        "faqbot-shards-0-2.heartbeat",
+        "faqbot-shards-3-5.heartbeat",
+        "faqbot-shards-6,8.heartbeat",
+    ]
+    assert all(p.parent == tmp_path for p in paths)
+
+
+def test_a_shard_going_down_is_written_keeping_when_all_were_connected(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    state = GatewayState(2, (ShardState(0, True, 0.01), ShardState(1, True, 0.01)))
+    beat = Heartbeat(path, lambda: all(s.connected for s in state.shards), gateway=lambda: state)
+    assert beat.step() == 15.0
+    connected_at = json.loads(path.read_text(encoding="utf-8"))["time"]
+    state = GatewayState(2, (ShardState(0, True, 0.01), ShardState(1, False)))
+    assert beat.step() == 1.0  # look again soon
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["time"] == connected_at and record["written"] >= connected_at
+    assert [shard["connected"] for shard in record["shards"]] == [True, False]
+    path.unlink()
+    beat.step()  # nothing changed: nothing written
+    assert not path.exists()
+    state = GatewayState(2, (ShardState(0, False), ShardState(1, False)))
+    beat.step()
+    assert "0 not connected, 1 not connected" in check_heartbeat(path).message

@@ -141,9 +141,21 @@ async def test_doctor_passes_when_everything_is_ready(
         "[ok] knowledge",
         "[ok] database",
         "[ok] semantic",
+        "[ok] shards",
         "[ok] token",
     ]
     assert "[ok] semantic: off (lexical-only)" in lines
+    assert "[ok] shards: every shard, as many as Discord recommends" in lines[-2]
+
+
+def test_doctor_shows_this_process_shard_range(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FAQBOT_DISCORD__SHARD_IDS", "3-5")
+    monkeypatch.setenv("FAQBOT_DISCORD__SHARD_COUNT", "9")
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert "[ok] shards: shards 3-5 of 9 (3 in this process" in out
 
 
 def test_doctor_reports_a_missing_token_with_what_to_do(

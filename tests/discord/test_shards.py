@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from bot.base.config import DiscordSettings, KnowledgeSettings, Settings, StorageSettings
+from bot.cli.health import gateway_state
 from bot.cli.run import _gateway_connected
 from bot.discord.client import IDENTIFY_PERIOD, FaqBot, IdentifyPacer
 from tests.discord_fixtures import KB, assert_quiet, embed_title, reply_to, started_bot
@@ -60,6 +61,30 @@ async def test_each_shard_connects_and_answers_its_own_guilds(tmp_path: Path) ->
             await bot.shards[1].disconnect()
             assert not _gateway_connected(bot)
         assert_quiet(fake)
+
+
+async def test_a_shard_range_runs_only_its_shards_and_reports_only_them(tmp_path: Path) -> None:
+    async with FakeDiscord(recommended_shards=1, identify_concurrency=3) as fake:
+        places = []
+        for shard_id in range(3):
+            guild = fake.add_guild(f"guild on shard {shard_id}", shard=(shard_id, 3))
+            places.append(
+                Place(fake.add_channel(guild, "general"), fake.add_member(guild, "member"))
+            )
+        settings = Settings(
+            knowledge=KnowledgeSettings(paths=(KB,)),
+            storage=StorageSettings(database=tmp_path / "faqbot.sqlite3"),
+            discord=DiscordSettings(shard_ids=(1, 2), shard_count=3),
+        )
+        async with started_bot(fake, settings) as bot:
+            # Shards 1 and 2 of 3, whatever Discord recommends; shard 0 is another process's.
+            assert sorted(i["shard"] for i in fake.identifies) == [[1, 3], [2, 3]]
+            assert sorted(bot.shards) == [1, 2] and bot.shard_count == 3
+            assert {g.id for g in bot.guilds} == {int(p.channel.guild_id) for p in places[1:]}
+            state = gateway_state(bot)
+            assert state.shard_count == 3
+            assert [(s.id, s.connected) for s in state.shards] == [(1, True), (2, True)]
+            assert await ask(fake, places[2], "502 bad gateway after deploy") == TITLE_502
 
 
 class Clock:
