@@ -2,6 +2,17 @@
 
 Pure functions and small classes with an injectable clock, so the rules are tested without
 Discord. The Discord layer asks these before it answers; none of them imports discord.
+
+Where this state lives when several processes share the bot (``discord.shard_ids``): in the
+memory of the process that runs the server's shard, and nowhere else. Every key is scoped to
+one server (``Request.member_key`` is server/member, ``Request.cooldown_key`` server/channel),
+Discord sends all of a server's events to one shard, and the bot answers nowhere but in
+servers (no DMs; ``/ask`` is guild-only), so no key spans two processes and none needs the
+shared database. The price is deliberate, and the same in one process: a member's rate limit
+is per server, so someone asking in servers on different shards has one allowance in each;
+that limit exists to keep one server's channels from being flooded, which a per-server count
+does. A shared counter would put a database write on every question for no member-visible
+gain. A restart, or a new shard layout, starts the counts afresh, as a restart always has.
 """
 
 from __future__ import annotations
@@ -71,7 +82,7 @@ def has_words(text: str) -> bool:
 
 
 class Cooldowns:
-    """Remembers when each entry was last answered in each channel."""
+    """Remembers when each entry was last answered in each channel (of one server)."""
 
     def __init__(self, seconds: float, clock: Clock = time.monotonic) -> None:
         self.seconds = seconds
@@ -94,7 +105,10 @@ class Cooldowns:
 
 
 class RateLimiter:
-    """At most ``limit`` questions per user in any ``period`` seconds (a sliding window)."""
+    """At most ``limit`` questions per key (a member in one server) in any ``period`` seconds.
+
+    A sliding window, counted in this process only (see the module's docstring).
+    """
 
     def __init__(self, limit: int, period: float, clock: Clock = time.monotonic) -> None:
         self.limit = limit

@@ -124,6 +124,16 @@ async def test_the_rate_limit_counts_each_member_in_each_community(responder) ->
     assert isinstance(await responder.respond(ask(UNKNOWN, Trigger.ASK, scope="B")), NotYet)
 
 
+async def test_the_cooldown_holds_in_one_community_only(responder) -> None:
+    # Per-server keys are what lets each process keep its servers' state (bot.core.etiquette).
+    first = await responder.respond(ask(ANSWERED, Trigger.MENTION, author="1", scope="A"))
+    responder.delivered(first, "https://chat.example/m/1")
+    again = await responder.respond(ask(ANSWERED, Trigger.MENTION, author="2", scope="A"))
+    assert isinstance(again, AlreadyAnswered)
+    elsewhere = await responder.respond(ask(ANSWERED, Trigger.MENTION, author="2", scope="B"))
+    assert isinstance(elsewhere, Answer)
+
+
 async def test_passive_mode_never_suggests_and_logs_the_question(responder, service) -> None:
     vague = "domain ssl renew vps"
     addressed = await responder.respond(ask(vague, Trigger.MENTION, author="1"))
