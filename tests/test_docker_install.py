@@ -1,9 +1,9 @@
-"""The Dockerfile's install steps, replayed in a fresh virtual environment (no Docker daemon).
+"""The Dockerfile: what the image is, and its install steps replayed (no Docker daemon).
 
-The Dockerfile is read, not copied: COPY, WORKDIR, ENV and the RUN steps that call pip or python
-are replayed in tmp_path, with ``/app`` and ``/data`` mapped into it, and ``faqbot`` is then
-started from the new environment with the image's environment variables. Steps that change the
-system (the user account) are skipped. ``--no-cache-dir`` is dropped so pip's cache speeds it up.
+The replay (``tests/docker_replay.py``) reads the Dockerfile rather than copying it, so the
+steps tested are the steps shipped; ``faqbot`` is then started from the new environment with
+the image's environment variables. The model build argument has its tests in
+``tests/test_docker_model.py``.
 """
 
 from __future__ import annotations
@@ -12,39 +12,19 @@ import json
 import os
 import re
 import shlex
-import shutil
 import socket
 import subprocess
 import tomllib
-import venv
 from pathlib import Path
 
 import pytest
 import yaml
-from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCKERFILE = ROOT / "Dockerfile"
+from tests.docker_replay import DOCKERFILE, ROOT, instructions, locked, replay
+
 LOCK = ROOT / "requirements.lock"
-
-
-def instructions(text: str) -> list[tuple[str, str]]:
-    """The Dockerfile as (INSTRUCTION, arguments), continuation lines joined, comments gone."""
-    steps: list[tuple[str, str]] = []
-    pending = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        keyword, _, rest = (pending + line).partition(" ")
-        steps.append((keyword.upper(), rest.strip()))
-        pending = ""
-    return steps
 
 
 def test_dockerfile_is_slim_non_root_with_volume_health_check_and_stop_signal() -> None:
@@ -55,19 +35,6 @@ def test_dockerfile_is_slim_non_root_with_volume_health_check_and_stop_signal() 
     assert '"faqbot", "health"' in steps["HEALTHCHECK"]
     assert steps["STOPSIGNAL"] == "SIGTERM"
     assert steps["ENTRYPOINT"] == '["faqbot"]' and steps["CMD"] == '["run"]'
-
-
-def locked(text: str) -> dict[str, str]:
-    """The pins (``name==version``) of a lock file or ``pip freeze`` that apply to this Python."""
-    pins: dict[str, str] = {}
-    for line in text.splitlines():
-        if line and not line[0].isspace() and not line.startswith("#") and "==" in line:
-            pin, _, marker = line.rstrip("\\ ").partition(";")
-            if marker.strip() and not Marker(marker).evaluate():
-                continue
-            name, _, version = pin.partition("==")
-            pins[canonicalize_name(name)] = version.strip()
-    return pins
 
 
 def test_dependency_layer_depends_on_the_lock_file_alone() -> None:
@@ -117,28 +84,6 @@ def test_lock_pins_every_direct_dependency_within_its_range_with_hashes() -> Non
     assert Requirement("aiohttp>=3.14.3").specifier.contains(pins["aiohttp"])
 
 
-def _map(value: str, root: Path) -> str:
-    for folder in ("/app", "/data"):
-        if value == folder or value.startswith(folder + "/"):
-            return str(root / value.lstrip("/"))
-    return value
-
-
-def _copy(arguments: str, workdir: Path) -> None:
-    *sources, target = shlex.split(arguments)
-    destination = workdir / target
-    for source in sources:
-        origin = ROOT / source
-        if origin.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-            shutil.copytree(origin, destination, ignore=ignore, dirs_exist_ok=True)
-        elif target.endswith("/") or len(sources) > 1:
-            destination.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(origin, destination / origin.name)
-        else:
-            shutil.copy2(origin, destination)
-
-
 def _package_index_reachable() -> bool:
     """Whether pip can fetch packages: a configured index or find-links, or pypi.org answers."""
     if os.environ.get("PIP_INDEX_URL") or os.environ.get("PIP_FIND_LINKS"):
@@ -158,45 +103,8 @@ def _package_index_reachable() -> bool:
 )
 @pytest.mark.slow
 def test_dockerfile_install_steps_give_a_working_faqbot(tmp_path: Path) -> None:
-    root = tmp_path / "image"
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
-    binaries = env_dir / "bin"
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAQBOT_", "VIRTUAL_ENV", "PYTHON"))
-    }
-    environ["PATH"] = f"{binaries}{os.pathsep}{environ.get('PATH', '')}"
-    environ["HOME"] = str(tmp_path / "home")
-    environ["XDG_CACHE_HOME"] = os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))
-    workdir = root
-    ran: list[str] = []
-    for keyword, arguments in instructions(DOCKERFILE.read_text(encoding="utf-8")):
-        if keyword == "WORKDIR":
-            workdir = Path(_map(arguments, root))
-            workdir.mkdir(parents=True, exist_ok=True)
-        elif keyword == "COPY":
-            ran.append(f"COPY {arguments}")
-            _copy(arguments, workdir)
-        elif keyword == "ENV":
-            for pair in shlex.split(arguments):
-                name, _, value = pair.partition("=")
-                environ[name] = _map(value, root)
-        elif keyword == "RUN" and ("pip " in arguments or "python " in arguments):
-            ran.append(f"RUN {arguments}")
-            command = arguments.replace("--no-cache-dir", "")
-            done = subprocess.run(
-                ["bash", "-euo", "pipefail", "-c", command],
-                cwd=workdir,
-                env=environ,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            assert done.returncode == 0, (
-                f"{arguments}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            )
+    image = replay(tmp_path)
+    binaries, environ, ran = image.binaries, image.environ, image.ran
     # Dependencies are installed before the application's code is copied (their own layer).
     first_pip = next(n for n, step in enumerate(ran) if "pip install" in step)
     assert first_pip < next(n for n, step in enumerate(ran) if step.startswith("COPY bot"))
@@ -220,13 +128,17 @@ def test_dockerfile_install_steps_give_a_working_faqbot(tmp_path: Path) -> None:
     assert json.loads(asked.stdout)["outcome"] in ("answer", "suggest")
     # The installed package is the copy, not this checkout.
     where = run(str(binaries / "python"), "-c", "import bot; print(bot.__file__)")
-    assert where.stdout.startswith(str(env_dir))
+    assert where.stdout.startswith(str(binaries.parent))
     # The wheel carries the shipped knowledge: with no knowledge configured, the installed
     # package (not the image's /app/knowledge) answers the first-run question.
     bare = {k: v for k, v in environ.items() if k != "FAQBOT_KNOWLEDGE__PATHS"}
     bare_ask = run(faqbot, "ask", "--json", "VM or container?", env=bare)
     assert bare_ask.returncode == 0, bare_ask.stderr
     assert json.loads(bare_ask.stdout)["entry_id"] == "vm-vs-container"
+    # Built without FAQBOT_MODEL: no encoder packages, and matching is lexical.
+    assert "onnxruntime" not in installed
+    doctor = run(faqbot, "doctor")
+    assert "[ok] semantic: off (lexical-only)" in doctor.stdout, doctor.stdout
 
 
 def test_compose_runs_read_only_without_privileges_and_gives_up_on_a_config_error() -> None:

@@ -108,10 +108,15 @@ class KnowledgeSettings(Section):
     reload_timeout_seconds: float = Field(60.0, gt=0.0)
 
 
+def _blank_is_none(value: Any) -> Any:
+    """An empty string means none, as null does (the Docker image built without a model)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class SemanticSettings(Section):
     """The sentence encoder beside the lexical scorer (no model: lexical matching only)."""
 
-    model: str | None = None
+    model: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
     threads: int = Field(1, ge=1)
 
 
