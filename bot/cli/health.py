@@ -115,9 +115,14 @@ def read_gateway(record: dict[str, Any]) -> GatewayState | None:
     if "shards" not in record:
         return None
     shards = tuple(
-        ShardState(int(s["id"]), bool(s["connected"]), s.get("latency")) for s in record["shards"]
+        ShardState(int(s["id"]), bool(s["connected"]), _seconds(s.get("latency")))
+        for s in record["shards"]
     )
     return GatewayState(record.get("shard_count"), shards)
+
+
+def _seconds(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)

@@ -114,3 +114,11 @@ def test_a_shard_going_down_is_written_keeping_when_all_were_connected(tmp_path:
     state = GatewayState(2, (ShardState(0, False), ShardState(1, False)))
     beat.step()
     assert "0 not connected, 1 not connected" in check_heartbeat(path).message
+
+
+def test_a_heartbeat_with_garbled_shards_is_unhealthy(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    record = {"time": 1000.0, "shards": [{"id": 0, "connected": True, "latency": "fast"}]}
+    path.write_text(json.dumps(record), encoding="utf-8")
+    status = check_heartbeat(path, now=1001.0)
+    assert not status.healthy and "unreadable heartbeat" in status.message
