@@ -10,7 +10,8 @@ Each process is ``python -m bot --config FILE run`` with a config file of its ow
 (any settings, as YAML data) with that process's ``discord.shard_ids``, ``discord.shard_count``
 and heartbeat file, and, unless ``config`` sets ``storage.url``, a SQLite database of its own
 (pass ``{"storage": {"url": ...}}`` for processes that share PostgreSQL). The token and the
-fake's endpoints come from the environment, as in production. ``processes`` returns once every
+fake's endpoints come from the environment, as in production, with any ``environ`` given (a
+database password: never in the file). ``processes`` returns once every
 process's heartbeat shows all its shards connected; at teardown whatever still runs is stopped
 (SIGTERM, then SIGKILL). ``BotProcess.cli(...)`` runs another command with a process's config.
 Logs go to files (``BotProcess.logs()``), so a chatty process never blocks on a full pipe.
@@ -126,6 +127,7 @@ class ProcessStarter(Protocol):
         shards: Sequence[str | int],
         shard_count: int | None = None,
         config: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> list[BotProcess]:
         """Start one process per shard range and wait until all are connected."""
         ...
@@ -188,6 +190,7 @@ async def start_processes(
     shards: Sequence[str | int],
     shard_count: int | None = None,
     config: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> list[BotProcess]:
     """Start ``faqbot run`` once per shard range in ``shards``; return when all are ready."""
     count = shard_count or _total_shards(shards)
@@ -208,11 +211,11 @@ async def start_processes(
             own["storage"] = {"database": str(home / "faqbot.sqlite3")}
         config_file = home / "faqbot.yaml"
         config_file.write_text(yaml.safe_dump(merged(config or {}, own)), encoding="utf-8")
-        environ = environment(fake, home)
-        settings = load_settings(config_file, environ)
+        variables = environment(fake, home) | dict(environ or {})
+        settings = load_settings(config_file, variables)
         log = home / "faqbot.log"
-        process = await _spawn(environ, "--config", str(config_file), "run", log=log)
-        started.append(BotProcess(str(spec), config_file, settings, environ, process, log))
+        process = await _spawn(variables, "--config", str(config_file), "run", log=log)
+        started.append(BotProcess(str(spec), config_file, settings, variables, process, log))
     deadline = time.monotonic() + READY_SECONDS
     try:
         for bot in started:
@@ -234,10 +237,16 @@ async def processes(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[
         shards: Sequence[str | int],
         shard_count: int | None = None,
         config: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> list[BotProcess]:
         folder = tmp_path / f"processes-{len(running)}"
         bots = await start_processes(
-            fake_discord, folder, shards=shards, shard_count=shard_count, config=config
+            fake_discord,
+            folder,
+            shards=shards,
+            shard_count=shard_count,
+            config=config,
+            environ=environ,
         )
         running.extend(bots)
         return bots
