@@ -6,6 +6,7 @@ stamp every write with that scope. All SQL lives in ``bot.storage.sqlite``, nowh
 imports only ``bot.base`` (settings, errors, redaction): never the core, Discord or the CLI.
 """
 
+from bot.storage.changes import PollWake, Wake
 from bot.storage.models import (
     NO_ORIGIN,
     OPERATOR_SCOPE,
@@ -42,6 +43,7 @@ __all__ = [
     "GroupState",
     "Origin",
     "Placement",
+    "PollWake",
     "Question",
     "QuestionKind",
     "Revision",
@@ -49,4 +51,5 @@ __all__ = [
     "Stats",
     "Store",
     "Vote",
+    "Wake",
 ]

@@ -19,6 +19,7 @@ from typing import Self
 
 from bot.base.config import StorageSettings
 from bot.storage import sqlite as backend
+from bot.storage.changes import PollWake, Wake
 from bot.storage.grouping import GroupIndex
 from bot.storage.models import OPERATOR_SCOPE, ChangeNote
 
@@ -131,6 +132,11 @@ class Store:
     async def note_reload(self, scope: str = OPERATOR_SCOPE) -> int:
         """Tell other processes a whole scope was re-read (the operator's: YAML and all); seq."""
         return await self.changes.note_reload(scope)
+
+    def wake(self) -> Wake:
+        """When a reader of the change sequence should look again: SQLite cannot notify another
+        process, so every ``poll_seconds``."""
+        return PollWake(self.settings.poll_seconds)
 
     async def assign_unscoped(self, scope: str, *, overlay: bool = False) -> dict[str, int]:
         """Move the operator's rows that came from no guild to ``scope`` (``db migrate-scope``).
