@@ -198,6 +198,7 @@ class Library:
         if service is None:
             self._missed += 1
             return 0
+        log.info("applying a change made elsewhere: %s in %s", entry_id or "everything", scope)
         if entry_id is None:  # a community's whole overlay (an operator one is a reload)
             service.bind(await self._community_layer(scope, self.base))
             return 1

@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.base.config import KnowledgeSettings, Settings, StorageSettings
+from bot.core import library as library_module
 from bot.core.changes import ChangeFeed
+from bot.core.layers import BaseLayer
 from bot.core.library import Library
 from bot.core.matcher import Outcome
+from bot.core.overlay import Slot
 from bot.core.service import KnowledgeService
+from bot.storage import ChangeKind, ChangeNote, ScopedStore
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 NEW_ENTRY = {
@@ -22,6 +26,7 @@ NEW_ENTRY = {
     "alternates": [],
     "tags": ["logs"],
 }
+ENTRY_ID = "renew-ssl-certificate"
 LOGS = "how do i rotate nginx logs with logrotate"  # NEW_ENTRY's question, as a member asks it
 NEW_YAML = """\
 topic: Added on disk
@@ -225,3 +230,37 @@ async def test_applying_a_change_twice_changes_nothing_more(
     ranked = reader.operator.preview("padlock went red").candidates
     await reader.apply_changes(notes)
     assert reader.operator.preview("padlock went red").candidates == ranked
+
+
+async def test_a_communitys_whole_overlay_is_read_again_on_its_reload_note(
+    writer: Library, reader: Library, feed: ChangeFeed
+) -> None:
+    built = await reader.community("111")
+    await (await writer.community("111")).edit_entry(ENTRY_ID, {"answer": "Whole."}, "mod")
+    [note] = await reader.store.changes_since(feed.seq)
+    whole = ChangeNote(note.seq, "111", None, ChangeKind.RELOAD, note.at)  # no entry named
+    assert await reader.apply_changes([whole]) == 1
+    assert built.get(ENTRY_ID).answer == "Whole."
+    assert reader.operator.get(ENTRY_ID).answer != "Whole."
+
+
+async def test_a_community_being_built_while_it_changes_elsewhere_reads_again(
+    writer: Library, reader: Library, feed: ChangeFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    theirs = await writer.community("444")  # built before the reads are slowed down
+    real = library_module.own_slots
+    reads = 0
+
+    async def racing(store: ScopedStore, base: BaseLayer) -> dict[str, Slot]:
+        nonlocal reads
+        slots = await real(store, base)
+        reads += 1
+        if reads == 1:  # the change commits, and its note is handled, while this read returns
+            await theirs.edit_entry(ENTRY_ID, {"answer": "Raced."}, "mod")
+            await reader.apply_changes(await reader.store.changes_since(feed.seq))
+        return slots
+
+    monkeypatch.setattr(library_module, "own_slots", racing)
+    service = await reader.community("444")
+    assert service.get(ENTRY_ID).answer == "Raced."
+    assert reads == 2
