@@ -15,7 +15,8 @@ pytest.importorskip("threadpoolctl")
 
 from bot.core.changes import ChangeFeed
 from bot.core.library import Library
-from tests.semantic.test_vectors import settings_for
+from bot.storage import AuditRecord, Change
+from tests.semantic.test_vectors import settings_for, stored_rows
 from tests.semantic.tiny_model import build_model_folder
 
 PHRASING = "a brand new way to ask this"
@@ -49,3 +50,24 @@ async def test_a_phrasing_added_elsewhere_is_read_from_the_store_not_embedded_ag
     finally:
         await reader.close()
         await writer.close()
+
+
+async def test_a_new_phrasings_vector_is_stored_before_its_change_is_recorded(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    library = await Library.open(settings_for(tmp_path, model_dir))
+    try:
+        store = library.operator.store
+        real = store.record_change
+        stored_then: list[int] = []
+
+        async def spy(change: Change) -> AuditRecord:
+            stored_then.append(stored_rows(tmp_path))  # what another process could read now
+            return await real(change)
+
+        store.record_change = spy  # type: ignore[method-assign]
+        before = stored_rows(tmp_path)
+        await library.operator.add_phrasing(library.base.slots()[0].entry.id, PHRASING, "mod")
+        assert stored_then == [before + 1]
+    finally:
+        await library.close()
