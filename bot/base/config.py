@@ -138,6 +138,8 @@ class StorageSettings(Section):
     busy_timeout_ms: int = Field(5000, ge=0)
     retention_days: int = Field(90, ge=1)
     group_similarity: float = Field(0.6, gt=0.0, le=1.0)
+    # How often a running bot looks for changes other processes made (the CLI, another shard).
+    poll_seconds: float = Field(0.5, gt=0.0, le=60.0)
 
 
 class DiscordSettings(Section):

@@ -6,12 +6,15 @@ stamp every write with that scope. All SQL lives in ``bot.storage.sqlite``, nowh
 imports only ``bot.base`` (settings, errors, redaction): never the core, Discord or the CLI.
 """
 
+from bot.storage.changes import PollWake, Wake
 from bot.storage.models import (
     NO_ORIGIN,
     OPERATOR_SCOPE,
     AnswerEvent,
     AuditRecord,
     Change,
+    ChangeKind,
+    ChangeNote,
     EntryCount,
     Group,
     GroupChange,
@@ -32,12 +35,15 @@ __all__ = [
     "AnswerEvent",
     "AuditRecord",
     "Change",
+    "ChangeKind",
+    "ChangeNote",
     "EntryCount",
     "Group",
     "GroupChange",
     "GroupState",
     "Origin",
     "Placement",
+    "PollWake",
     "Question",
     "QuestionKind",
     "Revision",
@@ -45,4 +51,5 @@ __all__ = [
     "Stats",
     "Store",
     "Vote",
+    "Wake",
 ]

@@ -19,7 +19,13 @@ from typing import Self
 
 from bot.base.config import StorageSettings
 from bot.storage import sqlite as backend
+from bot.storage.changes import PollWake, Wake
 from bot.storage.grouping import GroupIndex
+from bot.storage.models import OPERATOR_SCOPE, ChangeNote
+
+# Rows of the change sequence kept at each daily retention: a process further behind than this
+# reloads everything. Edits are rare next to this; followers poll every fraction of a second.
+CHANGES_KEPT = 10_000
 
 
 class ScopedStore:
@@ -35,7 +41,7 @@ class ScopedStore:
         database = owner.database
         self.questions = backend.Questions(database, scope, index)
         self.audit = backend.AuditLog(database, scope)
-        self.overlay = backend.Overlay(database, scope, self.audit, self.questions)
+        self.overlay = backend.Overlay(database, scope, self.audit, self.questions, owner.changes)
         self.feedback = backend.Feedback(database, scope, self.questions)
         # The names callers use, each bound to the repository that owns it.
         self.log_question = self.questions.log_question
@@ -71,6 +77,7 @@ class Store:
 
     def __init__(self, database: backend.Database, indexes: dict[str, GroupIndex]) -> None:
         self.database = database
+        self.changes = backend.ChangeLog(database)
         self._indexes = indexes
         self._views: dict[str, ScopedStore] = {}
 
@@ -104,19 +111,41 @@ class Store:
 
     async def expire_text(self, days: int | None = None) -> int:
         """Apply retention in every scope: text older than ``days`` (default: the setting);
-        the number of texts expired. Groups whose tokens went leave the in-memory indexes."""
+        the number of texts expired. Groups whose tokens went leave the in-memory indexes.
+        The change sequence is pruned to its newest ``CHANGES_KEPT`` rows."""
         expired = await backend.expire_text(self.database, days)
         for scope, group_id in expired.groups:
             if scope in self._indexes:
                 self._indexes[scope].remove(group_id)
+        await self.changes.prune(CHANGES_KEPT)
         return expired.texts
+
+    async def changes_since(self, seq: int) -> list[ChangeNote]:
+        """Knowledge changes after ``seq``, oldest first (``mine`` when written through this
+        store); a process so far behind that rows were pruned gets one operator reload note."""
+        return await self.changes.since(seq)
+
+    async def last_change_seq(self) -> int:
+        """The newest seq of the change sequence (0 when nothing ever changed)."""
+        return await self.changes.last_seq()
+
+    async def note_reload(self, scope: str = OPERATOR_SCOPE) -> int:
+        """Tell other processes a whole scope was re-read (the operator's: YAML and all); seq."""
+        return await self.changes.note_reload(scope)
+
+    def wake(self) -> Wake:
+        """When a reader of the change sequence should look again: SQLite cannot notify another
+        process, so every ``poll_seconds``."""
+        return PollWake(self.settings.poll_seconds)
 
     async def assign_unscoped(self, scope: str, *, overlay: bool = False) -> dict[str, int]:
         """Move the operator's rows that came from no guild to ``scope`` (``db migrate-scope``).
 
         The in-memory review groups are reloaded from the database afterwards.
         """
-        moved = await backend.assign_unscoped(self.database, scope, overlay=overlay)
+        moved = await backend.assign_unscoped(
+            self.database, scope, overlay=overlay, changes=self.changes
+        )
         self._indexes.clear()
         self._indexes.update(await backend.load_group_indexes(self.database))
         self._views.clear()

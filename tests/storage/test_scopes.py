@@ -26,6 +26,7 @@ from tests.store_helpers import FakeClock, words
 SHARED = {
     "meta": "installation settings (the member-hash key); no community's data",
     "vectors": "encoder vectors keyed by hashes of model and text; no text, no community's data",
+    "sqlite_sequence": "SQLite's own counter behind the change sequence's AUTOINCREMENT seq",
 }
 ENTRY = {"id": "kept", "question": "Kept?", "answer": "Yes.", "alternates": [], "tags": []}
 
