@@ -28,7 +28,7 @@ from bot.base.config import StorageSettings
 from bot.base.dburl import mask_url, scrub
 from bot.base.errors import NotFoundError, StoreError
 from bot.storage.clock import Clock, timestamp, utc_now
-from bot.storage.postgres.migrations import LATEST, migrate, schema_version, too_new
+from bot.storage.postgres.migrations import LATEST, migrate
 
 log = logging.getLogger(__name__)
 __all__ = ["Clock", "Database", "timestamp", "utc_now"]
@@ -99,10 +99,7 @@ class Database:
             raise StoreError(f"cannot connect to the database {where}: {message}") from None
         try:
             async with pool.acquire() as conn:
-                version = await schema_version(conn)
-                if version > LATEST:
-                    raise too_new(where, version)
-                await migrate(conn, where)
+                await migrate(conn, where)  # refuses a newer schema before it writes anything
             database = cls(pool, url, settings, clock)
             await database._load_salt()
         except BaseException:

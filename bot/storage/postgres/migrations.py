@@ -38,16 +38,28 @@ MIGRATIONS = migration_files()
 LATEST = max(MIGRATIONS)
 
 
+async def _has_version_table(conn: asyncpg.Connection) -> bool:
+    # A query on the catalog, not to_regclass(): it reads with this statement's snapshot and
+    # locks pg_class, which makes the backend take in other sessions' catalog changes. A
+    # cached "no such table" would otherwise outlive the commit we waited for on the lock.
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables "
+            "WHERE schemaname = current_schema() AND tablename = 'schema_version')"
+        )
+    )
+
+
 async def schema_version(conn: asyncpg.Connection) -> int:
     """The schema version recorded in the database (0 for a new one)."""
-    if not await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+    if not await _has_version_table(conn):
         return 0
     return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
 
 
 async def foreign_tables(conn: asyncpg.Connection) -> list[str]:
     """Tables in the current schema that faqbot did not make (a database that is not ours)."""
-    if await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+    if await _has_version_table(conn):
         return []
     rows = await conn.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
