@@ -190,6 +190,11 @@ async def test_the_password_comes_from_the_password_file(password_url: str, tmp_
         event_id, _ = await store.scoped("1").record_event("answer", "works", entry_id="kept")
         assert event_id == 1
         assert "right-horse-9" not in store.location
+        own = await store.database.connect()  # a connection outside the pool (for LISTEN)
+        try:
+            assert await own.fetchval("SELECT current_user") == PASSWORD_ROLE
+        finally:
+            await own.close()
 
 
 async def test_one_question_asked_in_two_processes_at_once_makes_one_group(

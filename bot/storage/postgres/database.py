@@ -54,19 +54,32 @@ def read_password(settings: StorageSettings) -> str | None:
     return lines[0] if lines else ""
 
 
+def _cannot_connect(exc: BaseException, url: str, password: str | None) -> StoreError:
+    """The error for a failed connection: the URL masked, no password (raise it ``from None``:
+    the driver's own exception may carry either)."""
+    message = scrub(f"{type(exc).__name__}: {exc}", url, password)
+    return StoreError(f"cannot connect to the database {mask_url(url)}: {message}")
+
+
 class Database:
     """A pool of PostgreSQL connections (rows: ``asyncpg.Record``) with clock and hashing."""
 
     path: Path | None = None  # no file: ``url`` names the database
 
     def __init__(
-        self, pool: asyncpg.Pool, url: str, settings: StorageSettings, clock: Clock
+        self,
+        pool: asyncpg.Pool,
+        url: str,
+        settings: StorageSettings,
+        clock: Clock,
+        password: str | None = None,
     ) -> None:
         self._pool = pool
-        self.url = mask_url(url)  # for messages: the password never leaves ``open``
+        self.url = mask_url(url)  # for messages
         self.settings = settings
         self.clock = clock
         self._salt = b""
+        self._secret = (url, password)  # for connect(); never shown
         self.commits = 0  # transactions committed, for the benchmarks
 
     @classmethod
@@ -94,19 +107,28 @@ class Database:
                 server_settings=SESSION,
             )
         except CONNECTION_ERRORS as exc:
-            # Not chained: the driver's exception may carry the URL or the password.
-            message = scrub(f"{type(exc).__name__}: {exc}", url, password)
-            raise StoreError(f"cannot connect to the database {where}: {message}") from None
+            raise _cannot_connect(exc, url, password) from None
         try:
             async with pool.acquire() as conn:
                 await migrate(conn, where)  # refuses a newer schema before it writes anything
-            database = cls(pool, url, settings, clock)
+            database = cls(pool, url, settings, clock, password)
             await database._load_salt()
         except BaseException:
             await pool.close()
             raise
         log.info("database %s open (schema version %d)", where, LATEST)
         return database
+
+    async def connect(self) -> asyncpg.Connection:
+        """A connection of its own, outside the pool, with the pool's credentials and session
+        settings: for what holds a connection open (LISTEN). The caller closes it."""
+        url, password = self._secret
+        try:
+            return await asyncpg.connect(
+                url, password=password, timeout=CONNECT_TIMEOUT, server_settings=SESSION
+            )
+        except CONNECTION_ERRORS as exc:
+            raise _cannot_connect(exc, url, password) from None
 
     async def close(self) -> None:
         """Close the pool; every acknowledged write is already committed."""
