@@ -224,3 +224,11 @@ class Stats:
     top_entries: tuple[EntryCount, ...]
     helpfulness: tuple[EntryCount, ...]
     largest_groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class Expired:
+    """What one expiry removed: texts (questions and events), and the groups whose tokens went."""
+
+    texts: int
+    groups: tuple[tuple[str, int], ...]  # (scope, group id)

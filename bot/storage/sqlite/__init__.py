@@ -1,4 +1,4 @@
-"""The SQLite backend: every SQL statement faqbot runs, and its schema migrations.
+"""The SQLite backend: every SQL statement faqbot runs on the file, and its schema migrations.
 
 ``Database`` is the connection with its transaction discipline (group commit, savepoints,
 durable-before-acknowledged) and the numbered migrations. The repositories (``Questions``,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from bot.storage.models import AuditRecord, Change, ChangeKind, Revision
-from bot.storage.sqlite.audit import AuditLog, dumps
+from bot.storage.rows import dumps, revision_of
+from bot.storage.sqlite.audit import AuditLog
 from bot.storage.sqlite.changes import ChangeLog
 from bot.storage.sqlite.database import Database
 from bot.storage.sqlite.questions import Questions
-from bot.storage.sqlite.rows import revision_of
 
 log = logging.getLogger(__name__)
 

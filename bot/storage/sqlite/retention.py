@@ -16,21 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
-from bot.storage.models import OPERATOR_SCOPE, ChangeKind
+from bot.storage.models import OPERATOR_SCOPE, ChangeKind, Expired
 from bot.storage.sqlite.changes import ChangeLog
 from bot.storage.sqlite.database import Database, timestamp
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Expired:
-    """What one expiry removed: texts (questions and events), and the groups whose tokens went."""
-
-    texts: int
-    groups: tuple[tuple[str, int], ...]  # (scope, group id)
 
 
 async def expire_text(database: Database, days: int | None = None) -> Expired:
