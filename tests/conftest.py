@@ -2,4 +2,5 @@ pytest_plugins = [
     "tests.fake_discord.fixtures",
     "tests.discord_fixtures",
     "tests.cli.processes",
+    "tests.postgres",
 ]

@@ -7,7 +7,8 @@ built directly (as tests do) holds exactly what it is given, checked key by key.
 a wrong type or an impossible value is a ConfigError naming the key and where the value came
 from: the file, the variable or the default; ``load_settings`` also checks that the thresholds
 agree with each other (tests may build odd combinations on purpose). The Discord token is
-never a setting: it is read from ``DISCORD_TOKEN`` when the bot starts.
+never a setting: it is read from ``DISCORD_TOKEN`` when the bot starts; nor is a database
+password ever read from the file (``storage.password`` comes from the environment only).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
 )
@@ -35,7 +37,11 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from bot.base.config_checks import check_roles_are_not_guilds, check_thresholds_agree
+from bot.base.config_checks import (
+    check_roles_are_not_guilds,
+    check_storage,
+    check_thresholds_agree,
+)
 from bot.base.config_sources import (
     ENV_DELIMITER,
     ENV_PREFIX,
@@ -49,6 +55,7 @@ from bot.base.config_sources import (
     section_json_problem,
     variable_keys,
 )
+from bot.base.dburl import postgres_url
 from bot.base.errors import ConfigError
 from bot.base.shards import ShardIds, check_shards
 
@@ -132,12 +139,22 @@ class MatcherSettings(Section):
 
 
 class StorageSettings(Section):
-    """The SQLite database and what it keeps."""
+    """The database (the SQLite file, or PostgreSQL at ``url``) and what it keeps.
+
+    The PostgreSQL password: ``FAQBOT_STORAGE__PASSWORD`` (never the file), ``password_file``,
+    a whole ``FAQBOT_STORAGE__URL``, or else ``PGPASSWORD`` / ``~/.pgpass`` (libpq's rules).
+    """
 
     database: FilePath = Field(default_factory=default_database)
+    url: Annotated[str | None, AfterValidator(postgres_url)] = None
+    password: SecretStr | None = None
+    password_file: FilePath | None = None
+    pool_size: int = Field(10, ge=1)
     busy_timeout_ms: int = Field(5000, ge=0)
     retention_days: int = Field(90, ge=1)
     group_similarity: float = Field(0.6, gt=0.0, le=1.0)
+    # How often a running bot looks for changes other processes made (the CLI, another shard).
+    poll_seconds: float = Field(0.5, gt=0.0, le=60.0)
 
 
 class DiscordSettings(Section):
@@ -248,6 +265,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     check_thresholds_agree(settings.matcher, origins)
     check_roles_are_not_guilds(settings.discord, origins)
     check_shards(settings.discord, origins)
+    check_storage(settings.storage, origins)
     base = path.resolve().parent if path is not None else Path.cwd()
     return _with_paths_resolved(settings, base)
 

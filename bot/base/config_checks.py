@@ -1,7 +1,8 @@
 """Checks across keys, run once settings are built: each error blames the key that was set.
 
 A single key's range is checked by its field; these rules tie keys together (thresholds that
-must stay in order, role ids that must not be a server's @everyone role).
+must stay in order, role ids that must not be a server's @everyone role, one database and no
+database password in the config file).
 """
 
 from __future__ import annotations
@@ -9,10 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.base.config_sources import DEFAULT, Origins
+from bot.base.dburl import url_has_password
 from bot.base.errors import ConfigError
 
 if TYPE_CHECKING:
-    from bot.base.config import DiscordSettings, MatcherSettings
+    from bot.base.config import DiscordSettings, MatcherSettings, StorageSettings
+
+_PASSWORD_FROM = (
+    "the password comes from FAQBOT_STORAGE__PASSWORD, PGPASSWORD, storage.password_file, "
+    "or a whole FAQBOT_STORAGE__URL variable"
+)
 
 
 def check_thresholds_agree(matcher: MatcherSettings, origins: Origins) -> None:
@@ -44,4 +51,32 @@ def check_roles_are_not_guilds(discord: DiscordSettings, origins: Origins) -> No
         raise ConfigError(
             f"{where}: discord.moderator_roles lists {min(everyone)}, which is a server's id: "
             "that is its @everyone role and would make every member a moderator"
+        )
+
+
+def _from_file(where: str) -> bool:
+    return not where.startswith("environment variable") and where != DEFAULT
+
+
+def check_storage(storage: StorageSettings, origins: Origins) -> None:
+    """One database (the SQLite file or a URL, not both), and no password in the config file."""
+    url_from = origins.of(("storage", "url"))
+    database_from = origins.of(("storage", "database"))
+    if storage.url is not None and database_from != DEFAULT:
+        raise ConfigError(
+            f"storage.database ({database_from}) and storage.url ({url_from}) are both set: "
+            "set storage.url for PostgreSQL, or storage.database for the SQLite file, not both"
+        )
+    if storage.url is not None and _from_file(url_from) and url_has_password(storage.url):
+        raise ConfigError(f"{url_from}: storage.url must not hold a password; {_PASSWORD_FROM}")
+    password_from = origins.of(("storage", "password"))
+    if storage.password is not None and _from_file(password_from):
+        raise ConfigError(
+            f"{password_from}: storage.password is never read from the config file; "
+            f"{_PASSWORD_FROM}"
+        )
+    if storage.password is not None and storage.password_file is not None:
+        raise ConfigError(
+            f"storage.password ({password_from}) and storage.password_file "
+            f"({origins.of(('storage', 'password_file'))}) are both set: keep one"
         )

@@ -22,6 +22,7 @@ import aiosqlite
 import yaml
 
 from bot.base.config import Settings, as_dict, describe_sources
+from bot.base.dburl import mask_url
 from bot.base.files import create_private
 from bot.cli.arguments import positive_float
 from bot.cli.health import check_heartbeat, heartbeat_path
@@ -105,6 +106,8 @@ def mask_secrets(data: Any, key: str = "") -> Any:
 def masked_settings(settings: Settings) -> dict[str, Any]:
     """The settings as plain data, secrets masked, with the heartbeat file that will be used."""
     data = mask_secrets(as_dict(settings))
+    if settings.storage.url:  # the password may also be a query parameter
+        data["storage"]["url"] = mask_url(settings.storage.url)
     data["discord"]["heartbeat_file"] = str(heartbeat_path(settings))
     return data
 

@@ -6,7 +6,11 @@ core) never loads discord.py. Shutdown on SIGTERM or SIGINT:
 1. stop reading the gateway (every shard), so no new event is dispatched;
 2. wait (up to ``DRAIN_SECONDS``) for the event handlers, slash commands, buttons and modals
    already running, so every member who was answered has their answer recorded;
-3. close the Discord connection, then the store; remove the heartbeat; exit 0.
+3. close the Discord connection, stop following other processes' changes, close the store;
+   remove the heartbeat; exit 0.
+
+While it runs, a ``ChangeFeed`` applies the knowledge changes other processes make to the same
+database (``faqbot entries ...``, another bot process) within ``storage.poll_seconds``.
 
 A failure ends with one line on stderr and an exit code a supervisor can act on:
 ``EXIT_RETRY`` (75) when Discord cannot be reached, where a restart later may help, and
@@ -32,6 +36,7 @@ from bot.base.errors import ConfigError, FaqbotError
 from bot.base.shards import describe_shards
 from bot.cli.arguments import EXIT_DO_NOT_RESTART, EXIT_RETRY, failure_line
 from bot.cli.health import Heartbeat, gateway_state, heartbeat_path
+from bot.core.changes import ChangeFeed
 from bot.core.logs import add_secret
 from bot.core.retention import DailyExpiry, Sleep
 from bot.semantic.encoder import ModelError
@@ -143,6 +148,8 @@ async def serve(settings: Settings, token: str) -> int:
     try:
         service = await KnowledgeService.open(settings)
         retention = start_retention(service)
+        changes = ChangeFeed(service.library)
+        changes.start()
         try:
             async with FaqBot(settings, service) as bot:
                 await bot.login(token)  # discord.LoginFailure when the token is rejected
@@ -153,6 +160,7 @@ async def serve(settings: Settings, token: str) -> int:
             retention.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
+            await changes.stop()
             await service.close()
             log.info("store closed")
     finally:

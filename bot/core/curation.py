@@ -119,8 +119,10 @@ class Curator:
         vectors = self.layer.vectors
         if vectors is not None and entry is not None and not entry.removed:
             # Embed the changed phrasings off the event loop, before the change is recorded
-            # (an encoder failure then changes nothing) and before it becomes visible.
+            # (an encoder failure then changes nothing) and before it becomes visible; store
+            # them first too, so other processes applying the change read them, not embed them.
             await asyncio.to_thread(vectors.get, list(entry.entry.phrasings))
+            await save_pending(vectors, self.store.owner)
         record = await self.store.record_change(
             Change(
                 actor=actor,
@@ -137,8 +139,6 @@ class Curator:
         )
         if entry is not None:
             self.layer.apply(entry)
-            if vectors is not None:
-                await save_pending(vectors, self.store.owner)
         return record
 
     @serialised

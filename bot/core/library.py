@@ -4,15 +4,16 @@ It holds the settings, the base knowledge (YAML plus the operator's overlay, wit
 index), the store, and one ``KnowledgeService`` per scope asked for so far: the operator's, and
 each community's, built the first time it is needed from that community's own overlay. A change
 to the knowledge, in any scope, takes the library's one lock: a community's checks read the base,
-so no change may see another half done.
+so no change may see another half done. Changes other processes made (the CLI, another shard)
+arrive as notes of the store's change sequence: ``apply_changes`` re-reads what they name.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Self
@@ -25,7 +26,16 @@ from bot.core.models import load_encoder
 from bot.core.overlay import Slot, apply_overlay
 from bot.core.semantic import VectorCache, load_stored, save_pending
 from bot.core.service import KnowledgeService
-from bot.storage import OPERATOR_SCOPE, EntryCount, Revision, ScopedStore, Stats, Store
+from bot.core.totals import sum_stats
+from bot.storage import (
+    OPERATOR_SCOPE,
+    ChangeKind,
+    ChangeNote,
+    Revision,
+    ScopedStore,
+    Stats,
+    Store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +50,11 @@ class Library:
         store: Store,
         base: BaseLayer,
         vectors: VectorCache | None = None,
+        *,
+        seq: int = 0,
     ):
         self.settings = settings
+        self.seq = seq  # the change sequence's last seq before the overlays were read
         self.vectors = vectors  # the encoder's vector cache when matching is hybrid
         self.knowledge = knowledge
         self.store = store
@@ -49,6 +62,7 @@ class Library:
         self.change_lock = asyncio.Lock()
         self.operator = KnowledgeService(self, OPERATOR_SCOPE, base)
         self._communities: dict[str, KnowledgeService] = {}
+        self._missed = 0  # changes to communities not built: one being built must read again
 
     @classmethod
     async def open(
@@ -61,6 +75,8 @@ class Library:
         vectors = VectorCache(load_encoder(settings)) if settings.matcher.semantic.model else None
         store = store or await Store.open(settings.storage.database, settings.storage)
         try:
+            # Read first: a change made while we load is then applied again, never missed.
+            seq = await store.last_change_seq()
             revisions = await store.scoped(OPERATOR_SCOPE).current_revisions()
             if vectors is None:
                 base = build_base(knowledge, revisions, settings)
@@ -75,7 +91,7 @@ class Library:
             await store.close()
             raise
         log.info("knowledge ready with %d entries", len(base))
-        return cls(settings, knowledge, store, base, vectors)
+        return cls(settings, knowledge, store, base, vectors, seq=seq)
 
     async def community(self, scope: str) -> KnowledgeService:
         """The service of one scope (a guild id, or ``operator``), built on first use."""
@@ -83,9 +99,10 @@ class Library:
             return self.operator
         service = self._communities.get(scope)
         if service is None:
-            layer = await self._community_layer(scope, self.base)
-            while layer.base is not self.base:  # a reload swapped the base while we read
-                layer = await self._community_layer(scope, self.base)
+            missed, layer = self._missed, await self._community_layer(scope, self.base)
+            # A reload swapped the base, or another process changed a community, while we read.
+            while layer.base is not self.base or missed != self._missed:
+                missed, layer = self._missed, await self._community_layer(scope, self.base)
             service = self._communities.setdefault(scope, KnowledgeService(self, scope, layer))
         return service
 
@@ -110,9 +127,9 @@ class Library:
         await save_pending(self.vectors, self.store)
         return layer
 
-    async def reload(self, paths: Iterable[Path] | None = None) -> int:
+    async def reload(self, paths: Iterable[Path] | None = None, *, announce: bool = True) -> int:
         """Re-read the YAML and every overlay, then swap them in at once; on KnowledgeError
-        keep what we had and re-raise.
+        keep what we had and re-raise. ``announce``: tell other processes to reload too.
 
         Reading, validating and indexing run in a worker thread, so members are answered
         meanwhile; past ``knowledge.reload_timeout_seconds`` the reload gives up with a
@@ -149,8 +166,60 @@ class Library:
             self.operator.bind(base)
             for scope, service in self._communities.items():
                 service.bind(layers[scope])
+            if announce:
+                await self.store.note_reload()
         log.info("knowledge reloaded: %d entries", len(base))
         return len(base)
+
+    async def apply_changes(self, notes: Sequence[ChangeNote]) -> int:
+        """Re-read what other processes changed (``Store.changes_since``) and update the live
+        layers as a local edit would, writing nothing; how many entries or scopes were re-read.
+
+        Our own notes are skipped: their change is already live here. An operator reload note
+        reloads everything; a note about a community this process has not built does nothing
+        (it reads its overlay when first asked for).
+        """
+        theirs = [note for note in notes if not note.mine]
+        if any(n.kind is ChangeKind.RELOAD and n.scope == OPERATOR_SCOPE for n in theirs):
+            # A reload re-reads every entry the notes name. If this process's YAML is broken,
+            # it keeps serving what it had (reload logged why).
+            with contextlib.suppress(KnowledgeError):
+                await self.reload(announce=False)
+            return 1
+        done = 0
+        async with self.change_lock:
+            for scope, entry_id in dict.fromkeys((n.scope, n.entry_id) for n in theirs):
+                done += await self._apply_one(scope, entry_id)
+        return done
+
+    async def _apply_one(self, scope: str, entry_id: str | None) -> int:
+        """Re-read one entry (or one community's whole overlay) and make it live; 0 or 1."""
+        service = self.operator if scope == OPERATOR_SCOPE else self._communities.get(scope)
+        if service is None:
+            self._missed += 1
+            return 0
+        log.info("applying a change made elsewhere: %s in %s", entry_id or "everything", scope)
+        if entry_id is None:  # a community's whole overlay (an operator one is a reload)
+            service.bind(await self._community_layer(scope, self.base))
+            return 1
+        latest = (await self.store.scoped(scope).revisions(entry_id))[-1:]
+        if scope == OPERATOR_SCOPE:  # over the YAML entry, as at start
+            slots = apply_overlay([e for e in self.knowledge.entries if e.id == entry_id], latest)
+        else:  # over the base entry (for its topic), as ``own_slots``
+            under = self.base.slot(entry_id)
+            slots = apply_overlay([], latest, sources={entry_id: under.entry} if under else None)
+        slot = slots.get(entry_id)
+        if slot is None:
+            return 0
+        vectors = self.vectors
+        if vectors is not None and not slot.removed:
+            # As for a local edit: embedded (or read from the store) before it is visible.
+            await load_stored(vectors, self.store, slot.entry.phrasings)
+            await asyncio.to_thread(vectors.get, list(slot.entry.phrasings))
+        service.curator.layer.apply(slot)
+        if vectors is not None:
+            await save_pending(vectors, self.store)
+        return 1
 
     def _stage(
         self, paths: tuple[Path, ...], revisions: Sequence[Revision]
@@ -176,33 +245,6 @@ class Library:
     async def close(self) -> None:
         """Close the store."""
         await self.store.close()
-
-
-def sum_stats(parts: list[Stats], top: int) -> Stats:
-    """Several scopes' stats over the same period as one."""
-    answered: Counter[str] = Counter()
-    helpful: Counter[str] = Counter()
-    not_helpful: Counter[str] = Counter()
-    for part in parts:
-        for count in part.top_entries:
-            answered[count.entry_id] += count.answered
-        for count in part.helpfulness:
-            helpful[count.entry_id] += count.helpful
-            not_helpful[count.entry_id] += count.not_helpful
-    voted = sorted(helpful.keys() | not_helpful.keys(), key=lambda e: -helpful[e] - not_helpful[e])
-    groups = sorted((g for p in parts for g in p.largest_groups), key=lambda g: -g.size)
-    return Stats(
-        since=parts[0].since,
-        until=parts[0].until,
-        answered=sum(p.answered for p in parts),
-        suggested=sum(p.suggested for p in parts),
-        unanswered=sum(p.unanswered for p in parts),
-        top_entries=tuple(EntryCount(e, answered=n) for e, n in answered.most_common(top)),
-        helpfulness=tuple(
-            EntryCount(e, helpful=helpful[e], not_helpful=not_helpful[e]) for e in voted[:top]
-        ),
-        largest_groups=tuple(groups[:top]),
-    )
 
 
 def build_base(

@@ -1,17 +1,22 @@
-"""Storage: the store interface, the records it returns, and the SQLite backend behind it.
+"""Storage: the store interface, the records it returns, and the backends behind it.
 
 ``Store`` is one open database; ``Store.scoped(scope)`` returns a ``ScopedStore`` bound to one
 community scope (``OPERATOR_SCOPE`` for the operator), whose repositories filter every read and
-stamp every write with that scope. All SQL lives in ``bot.storage.sqlite``, nowhere else. Storage
-imports only ``bot.base`` (settings, errors, redaction): never the core, Discord or the CLI.
+stamp every write with that scope. All SQL lives in the backends, ``bot.storage.sqlite`` (the
+file, the default) and ``bot.storage.postgres`` (``storage.url``), nowhere else; they share the
+records (``models``), row mappers (``rows``) and clock. Storage imports only ``bot.base``
+(settings, errors, redaction): never the core, Discord or the CLI.
 """
 
+from bot.storage.changes import PollWake, Wake
 from bot.storage.models import (
     NO_ORIGIN,
     OPERATOR_SCOPE,
     AnswerEvent,
     AuditRecord,
     Change,
+    ChangeKind,
+    ChangeNote,
     EntryCount,
     Group,
     GroupChange,
@@ -32,12 +37,15 @@ __all__ = [
     "AnswerEvent",
     "AuditRecord",
     "Change",
+    "ChangeKind",
+    "ChangeNote",
     "EntryCount",
     "Group",
     "GroupChange",
     "GroupState",
     "Origin",
     "Placement",
+    "PollWake",
     "Question",
     "QuestionKind",
     "Revision",
@@ -45,4 +53,5 @@ __all__ = [
     "Stats",
     "Store",
     "Vote",
+    "Wake",
 ]

@@ -72,6 +72,29 @@ class Revision:
     audit_id: int | None
 
 
+class ChangeKind(StrEnum):
+    """What one row of the change sequence says changed."""
+
+    ENTRY = "entry"  # one entry of one scope's overlay
+    RELOAD = "reload"  # the whole scope (the operator's: the YAML and every overlay)
+
+
+@dataclass(frozen=True)
+class ChangeNote:
+    """One row of the change sequence: which scope (and entry) changed, not how.
+
+    A reader re-reads the current state from the store, so notes may be applied twice or out
+    of order to the same effect. ``mine`` marks a change written through this same ``Store``.
+    """
+
+    seq: int
+    scope: str
+    entry_id: str | None  # None: the whole scope (a reload)
+    kind: ChangeKind
+    at: str
+    mine: bool = False
+
+
 @dataclass(frozen=True)
 class GroupChange:
     """A group's review state to write together with an entry change."""
@@ -201,3 +224,11 @@ class Stats:
     top_entries: tuple[EntryCount, ...]
     helpfulness: tuple[EntryCount, ...]
     largest_groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class Expired:
+    """What one expiry removed: texts (questions and events), and the groups whose tokens went."""
+
+    texts: int
+    groups: tuple[tuple[str, int], ...]  # (scope, group id)

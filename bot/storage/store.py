@@ -6,20 +6,29 @@ whose repositories were built bound to that scope, so every query they run filte
 every row they write is stamped with it. No caller can forget the scope or slip in another's; an
 id from another scope is simply not found.
 
-Callers name no backend. SQLite (``bot.storage.sqlite``) is the only one today and holds all the
-SQL; another backend would offer the same repository names and be chosen in ``Store.open``.
+Callers name no backend. ``Store.open`` picks one from the settings: PostgreSQL
+(``bot.storage.postgres``) when ``storage.url`` is set, else the SQLite file
+(``bot.storage.sqlite``). Both offer the same repository names, methods and records, and hold
+all the SQL; ``Store.backend`` is the module in use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import Self
 
 from bot.base.config import StorageSettings
-from bot.storage import sqlite as backend
+from bot.storage import postgres, sqlite
+from bot.storage.changes import PollWake, Wake
+from bot.storage.clock import Clock, utc_now
 from bot.storage.grouping import GroupIndex
+from bot.storage.models import OPERATOR_SCOPE, ChangeNote
+
+# Rows of the change sequence kept at each daily retention: a process further behind than this
+# reloads everything. Edits are rare next to this; followers poll every fraction of a second.
+CHANGES_KEPT = 10_000
 
 
 class ScopedStore:
@@ -32,10 +41,10 @@ class ScopedStore:
     def __init__(self, owner: Store, scope: str, index: GroupIndex) -> None:
         self.owner = owner  # for the lifecycle (close) and scope-wide maintenance only
         self.scope = scope
-        database = owner.database
+        database, backend = owner.database, owner.backend
         self.questions = backend.Questions(database, scope, index)
         self.audit = backend.AuditLog(database, scope)
-        self.overlay = backend.Overlay(database, scope, self.audit, self.questions)
+        self.overlay = backend.Overlay(database, scope, self.audit, self.questions, owner.changes)
         self.feedback = backend.Feedback(database, scope, self.questions)
         # The names callers use, each bound to the repository that owns it.
         self.log_question = self.questions.log_question
@@ -58,7 +67,7 @@ class ScopedStore:
         self.stats = self.feedback.stats
 
     @property
-    def clock(self) -> backend.Clock:
+    def clock(self) -> Clock:
         """The store's clock (stats periods end at its ``now``)."""
         return self.owner.clock
 
@@ -69,8 +78,15 @@ class Store:
     Open it with ``await Store.open(path, settings)`` (or ``async with await Store.open(...)``).
     """
 
-    def __init__(self, database: backend.Database, indexes: dict[str, GroupIndex]) -> None:
+    def __init__(
+        self,
+        database: sqlite.Database | postgres.Database,
+        indexes: dict[str, GroupIndex],
+        backend: ModuleType = sqlite,
+    ) -> None:
         self.database = database
+        self.backend = backend  # bot.storage.sqlite or bot.storage.postgres
+        self.changes = backend.ChangeLog(database)
         self._indexes = indexes
         self._views: dict[str, ScopedStore] = {}
 
@@ -80,16 +96,21 @@ class Store:
         path: Path | str | None = None,
         settings: StorageSettings | None = None,
         *,
-        clock: backend.Clock = backend.utc_now,
+        clock: Clock = utc_now,
     ) -> Self:
-        """Open (creating and migrating if needed) the database at ``path``."""
+        """Open (creating and migrating if needed) the database: PostgreSQL at ``storage.url``
+        when it is set (``path`` is then not used), else the SQLite file at ``path``
+        (default: ``storage.database``)."""
+        backend: ModuleType = sqlite
+        if settings is not None and settings.url:
+            backend, path = postgres, settings.url
         database = await backend.Database.open(path, settings, clock=clock)
         try:
             indexes = await backend.load_group_indexes(database)
         except BaseException:
             await database.close()
             raise
-        return cls(database, indexes)
+        return cls(database, indexes, backend)
 
     def scoped(self, scope: str) -> ScopedStore:
         """The view of one scope's data (a guild id, or ``operator``); the same view each time."""
@@ -104,40 +125,67 @@ class Store:
 
     async def expire_text(self, days: int | None = None) -> int:
         """Apply retention in every scope: text older than ``days`` (default: the setting);
-        the number of texts expired. Groups whose tokens went leave the in-memory indexes."""
-        expired = await backend.expire_text(self.database, days)
+        the number of texts expired. Groups whose tokens went leave the in-memory indexes.
+        The change sequence is pruned to its newest ``CHANGES_KEPT`` rows."""
+        expired = await self.backend.expire_text(self.database, days)
         for scope, group_id in expired.groups:
             if scope in self._indexes:
                 self._indexes[scope].remove(group_id)
+        await self.changes.prune(CHANGES_KEPT)
         return expired.texts
+
+    async def changes_since(self, seq: int) -> list[ChangeNote]:
+        """Knowledge changes after ``seq``, oldest first (``mine`` when written through this
+        store); a process so far behind that rows were pruned gets one operator reload note."""
+        return await self.changes.since(seq)
+
+    async def last_change_seq(self) -> int:
+        """The newest seq of the change sequence (0 when nothing ever changed)."""
+        return await self.changes.last_seq()
+
+    async def note_reload(self, scope: str = OPERATOR_SCOPE) -> int:
+        """Tell other processes a whole scope was re-read (the operator's: YAML and all); seq."""
+        return await self.changes.note_reload(scope)
+
+    def wake(self) -> Wake:
+        """When a reader of the change sequence should look again: SQLite cannot notify another
+        process, so every ``poll_seconds``."""
+        return PollWake(self.settings.poll_seconds)
 
     async def assign_unscoped(self, scope: str, *, overlay: bool = False) -> dict[str, int]:
         """Move the operator's rows that came from no guild to ``scope`` (``db migrate-scope``).
 
         The in-memory review groups are reloaded from the database afterwards.
         """
-        moved = await backend.assign_unscoped(self.database, scope, overlay=overlay)
+        moved = await self.backend.assign_unscoped(
+            self.database, scope, overlay=overlay, changes=self.changes
+        )
         self._indexes.clear()
-        self._indexes.update(await backend.load_group_indexes(self.database))
+        self._indexes.update(await self.backend.load_group_indexes(self.database))
         self._views.clear()
         return moved
 
     async def get_vectors(self, model: str, keys: Sequence[str]) -> dict[str, tuple[int, bytes]]:
         """Stored encoder vectors (dim, float32 bytes) by text key, for one model's hash."""
-        return await backend.get_vectors(self.database, model, keys)
+        return await self.backend.get_vectors(self.database, model, keys)
 
     async def put_vectors(self, model: str, items: Mapping[str, tuple[int, bytes]]) -> int:
         """Store encoder vectors by text key (unscoped: they hold no text); how many given."""
-        return await backend.put_vectors(self.database, model, items)
+        return await self.backend.put_vectors(self.database, model, items)
 
     async def scopes(self) -> list[str]:
         """Every scope holding data (the operator's view across communities), sorted."""
-        return await backend.scopes(self.database)
+        return await self.backend.scopes(self.database)
 
     @property
-    def path(self) -> Path:
-        """The database file."""
+    def path(self) -> Path | None:
+        """The SQLite database file; None on PostgreSQL, which has no file of ours."""
         return self.database.path
+
+    @property
+    def location(self) -> str:
+        """Where the data is, for messages: the file, or the URL with its password masked."""
+        return str(self.database.path) if self.database.path else self.database.url
 
     @property
     def settings(self) -> StorageSettings:
@@ -145,13 +193,13 @@ class Store:
         return self.database.settings
 
     @property
-    def clock(self) -> backend.Clock:
+    def clock(self) -> Clock:
         """What the store takes the time from (a test sets its own)."""
         return self.database.clock
 
     @property
     def commits(self) -> int:
-        """Transactions committed so far (each one fsync), for the benchmarks."""
+        """Transactions committed so far (each one a flush to disk), for the benchmarks."""
         return self.database.commits
 
     async def close(self) -> None:

@@ -61,6 +61,19 @@ def test_config_check_prints_effective_config_without_the_token(
     assert SECRET not in out
 
 
+def test_config_check_masks_the_database_url_and_password(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, environment: Path
+) -> None:
+    monkeypatch.delenv("FAQBOT_STORAGE__DATABASE")
+    url = "postgresql://faqbot:in-the-userinfo@db.example/faqbot?password=in-the-query"
+    monkeypatch.setenv("FAQBOT_STORAGE__URL", url)
+    monkeypatch.setenv("FAQBOT_STORAGE__PASSWORD", "in-the-variable")
+    assert main(["config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "postgresql://faqbot:****@db.example/faqbot?password=****" in out
+    assert "in-the-" not in out
+
+
 def test_secrets_are_masked_by_key_name_and_in_urls() -> None:
     data = {
         "discord": {"api_token": "abc", "api_base_url": "https://user:pw@proxy.example/api"},

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 
+import asyncpg
 import pytest
 
+from bot.base.config import StorageSettings
 from bot.base.errors import NotFoundError
 from bot.storage import OPERATOR_SCOPE, Origin, ScopedStore, Store
+from tests.storage.raw import execute
 from tests.store_helpers import FakeClock
 
 ORIGIN = Origin("1", "2", "3", "4", "https://discord.com/channels/1/2/3")
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[ScopedStore]:
-    async with await Store.open(tmp_path / "faq.sqlite3", clock=FakeClock()) as opened:
-        yield opened.scoped(OPERATOR_SCOPE)
+def store(opened: Store) -> ScopedStore:
+    return opened.scoped(OPERATOR_SCOPE)
 
 
 async def answered(store: ScopedStore) -> int:
@@ -72,12 +72,15 @@ async def test_a_pick_from_an_unknown_event_is_not_found(store: ScopedStore) -> 
         await store.record_choice(999, "mysql", "42")
 
 
-async def test_the_database_refuses_a_second_pick_row(store: ScopedStore, tmp_path: Path) -> None:
+async def test_the_database_refuses_a_second_pick_row(
+    store: ScopedStore, storage_settings: StorageSettings
+) -> None:
     offered = await suggest(store)
     await store.record_choice(offered, "mysql", "42")
-    with sqlite3.connect(tmp_path / "faq.sqlite3") as db, pytest.raises(sqlite3.IntegrityError):
-        db.execute(
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
+        await execute(
+            storage_settings,
             "INSERT INTO events (outcome, entry_id, created_at, chosen_from, chooser_hash) "
             "SELECT 'answer', 'mysql', created_at, chosen_from, chooser_hash FROM events "
-            "WHERE chosen_from IS NOT NULL"
+            "WHERE chosen_from IS NOT NULL",
         )

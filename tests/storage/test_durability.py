@@ -1,4 +1,5 @@
-"""Nothing acknowledged is lost: a writer killed with SIGKILL mid-burst loses no returned write."""
+"""Nothing acknowledged is lost: a writer killed with SIGKILL mid-burst loses no returned write
+(SQLite: the file after a killed process; PostgreSQL: a client killed mid-transaction)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,22 @@ from pathlib import Path
 
 import pytest
 
+from bot.base.config import StorageSettings
 from bot.storage import OPERATOR_SCOPE, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = textwrap.dedent(
     """
     import asyncio, sys
+    from bot.base.config import StorageSettings
     from bot.storage import OPERATOR_SCOPE, Store
 
-    async def main(path):
-        store = (await Store.open(path)).scoped(OPERATOR_SCOPE)
+    async def main(target):
+        if target.startswith("postgresql://"):
+            settings = StorageSettings(url=target)
+        else:
+            settings = StorageSettings(database=target)
+        store = (await Store.open(settings=settings)).scoped(OPERATOR_SCOPE)
         n = 0
         while True:
             n += 1
@@ -36,10 +43,10 @@ WRITER = textwrap.dedent(
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 @pytest.mark.slow
-def test_sigkill_in_a_burst_loses_no_acknowledged_write(tmp_path: Path) -> None:
-    path = tmp_path / "faq.sqlite3"
+def test_sigkill_in_a_burst_loses_no_acknowledged_write(storage_settings: StorageSettings) -> None:
+    target = storage_settings.url or str(storage_settings.database)
     process = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path)],
+        [sys.executable, "-c", WRITER, target],
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
@@ -57,7 +64,7 @@ def test_sigkill_in_a_burst_loses_no_acknowledged_write(tmp_path: Path) -> None:
     assert process.returncode == -signal.SIGKILL
 
     async def check() -> list[tuple[int, str | None]]:
-        async with await Store.open(path) as opened:
+        async with await Store.open(settings=storage_settings) as opened:
             store = opened.scoped(OPERATOR_SCOPE)
             rows = []
             for group in await store.groups(None, limit=1000):

@@ -49,6 +49,10 @@ SAMPLE_ROWS = {
     7: [
         "INSERT INTO vectors (model, key, dim, data) VALUES ('m', 'k', 1, x'0000803f')",
     ],
+    8: [
+        "INSERT INTO changes (scope, entry_id, kind, writer, at) VALUES "
+        "('operator', 'kept', 'entry', 'w', '2025-01-01T00:00:00.000+00:00')",
+    ],
 }
 
 

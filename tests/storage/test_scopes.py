@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 import bot.storage
+from bot.base.config import StorageSettings
 from bot.base.errors import NotFoundError
 from bot.storage import (
     OPERATOR_SCOPE,
@@ -20,20 +20,23 @@ from bot.storage import (
     ScopedStore,
     Store,
 )
+from tests.storage.raw import fetch, table_columns
 from tests.store_helpers import FakeClock, words
 
 # Tables shared by every scope on purpose, with the reason.
 SHARED = {
     "meta": "installation settings (the member-hash key); no community's data",
     "vectors": "encoder vectors keyed by hashes of model and text; no text, no community's data",
+    "sqlite_sequence": "SQLite's own counter behind the change sequence's AUTOINCREMENT seq",
 }
+# PostgreSQL keeps the schema version in a table (SQLite in PRAGMA user_version).
+SHARED_ON = {"sqlite": set(SHARED), "postgres": {*SHARED, "schema_version"}}
 ENTRY = {"id": "kept", "question": "Kept?", "answer": "Yes.", "alternates": [], "tags": []}
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    async with await Store.open(tmp_path / "faq.sqlite3", clock=FakeClock()) as opened:
-        yield opened
+def store(opened: Store) -> Store:
+    return opened
 
 
 async def fill(store: ScopedStore) -> tuple[int, int]:
@@ -53,31 +56,22 @@ async def fill(store: ScopedStore) -> tuple[int, int]:
     return event_id, placed.group_id
 
 
-async def test_every_table_of_community_data_has_a_scope_column(tmp_path: Path) -> None:
-    path = tmp_path / "faq.sqlite3"
-    async with await Store.open(path):
-        pass
-    with sqlite3.connect(path) as db:
-        tables = [
-            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        ]
-        unscoped = {
-            table
-            for table in tables
-            if "scope" not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        }
-    assert unscoped == set(SHARED)
+async def test_every_table_of_community_data_has_a_scope_column(
+    store: Store, storage_settings: StorageSettings, backend: str
+) -> None:
+    tables = await table_columns(storage_settings)
+    unscoped = {table for table, columns in tables.items() if "scope" not in columns}
+    assert unscoped == SHARED_ON[backend]
 
 
 async def test_every_row_written_through_a_scope_is_stamped_with_it(
-    store: Store, tmp_path: Path
+    store: Store, storage_settings: StorageSettings, backend: str
 ) -> None:
     await fill(store.scoped("123"))
-    with sqlite3.connect(tmp_path / "faq.sqlite3") as db:
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            if table not in SHARED:
-                scopes = db.execute(f"SELECT DISTINCT scope FROM {table}").fetchall()
-                assert scopes == [("123",)], table
+    for table in await table_columns(storage_settings):
+        if table not in SHARED_ON[backend]:
+            scopes = await fetch(storage_settings, f"SELECT DISTINCT scope FROM {table}")
+            assert scopes == [("123",)], table
 
 
 async def test_one_scopes_rows_are_invisible_to_another(store: Store) -> None:
@@ -159,8 +153,12 @@ async def test_a_scope_is_a_non_empty_string_and_has_one_view(store: Store) -> N
             store.scoped(bad)  # type: ignore[arg-type]
 
 
-async def test_rows_are_read_by_column_name(store: Store) -> None:
-    async with store.database.read() as db, db.execute("SELECT key, value FROM meta") as cursor:
+async def test_rows_are_read_by_column_name(tmp_path: Path) -> None:
+    async with (
+        await Store.open(tmp_path / "faq.sqlite3") as store,
+        store.database.read() as db,
+        db.execute("SELECT key, value FROM meta") as cursor,
+    ):
         row = await cursor.fetchone()
     assert row["key"] == "author_salt" and row["value"]
     source = Path(bot.storage.__file__).parent

@@ -1,4 +1,5 @@
-"""The SQLite store: opening safely, the unanswered log, votes, stats and retention."""
+"""The store: opening the SQLite file safely; on both backends the unanswered log, votes, stats
+and retention."""
 
 from __future__ import annotations
 
@@ -21,18 +22,13 @@ from bot.storage import (
     Store,
 )
 from bot.storage.sqlite.migrations import LATEST
+from tests.storage.raw import fetch
 from tests.store_helpers import FakeClock, words
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock):
-    async with await Store.open(tmp_path / "faq.sqlite3", clock=clock) as opened:
-        yield opened.scoped(OPERATOR_SCOPE)
+def store(opened: Store) -> ScopedStore:
+    return opened.scoped(OPERATOR_SCOPE)
 
 
 def names_in(folder: Path) -> list[str]:
@@ -134,9 +130,11 @@ async def test_another_programs_sqlite_file_is_refused(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-async def test_two_store_instances_write_the_same_file_at_once(tmp_path: Path) -> None:
-    path = tmp_path / "faq.sqlite3"
-    first, second = await Store.open(path), await Store.open(path)
+async def test_two_store_instances_write_the_same_database_at_once(
+    storage_settings: StorageSettings,
+) -> None:
+    first = await Store.open(settings=storage_settings)
+    second = await Store.open(settings=storage_settings)
     try:
 
         async def burst(store: Store, who: str) -> None:
@@ -147,13 +145,16 @@ async def test_two_store_instances_write_the_same_file_at_once(tmp_path: Path) -
     finally:
         await first.close()
         await second.close()
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM events").fetchone()[0] == 80
+    assert await fetch(storage_settings, "SELECT count(*) FROM events") == [(80,)]
 
 
-async def test_groups_made_by_another_instance_are_joined(tmp_path: Path) -> None:
-    path = tmp_path / "faq.sqlite3"
-    async with await Store.open(path) as first, await Store.open(path) as second:
+async def test_groups_made_by_another_instance_are_joined(
+    storage_settings: StorageSettings,
+) -> None:
+    async with (
+        await Store.open(settings=storage_settings) as first,
+        await Store.open(settings=storage_settings) as second,
+    ):
         a = await log(first.scoped(OPERATOR_SCOPE), "nginx 502 bad gateway after deploy")
         b = await log(second.scoped(OPERATOR_SCOPE), "502 bad gateway nginx after deploy today")
     assert b.group_id == a.group_id and not b.new_group
@@ -257,11 +258,12 @@ async def test_retention_deletes_old_text_but_keeps_counts(
     assert (await store.group(old.group_id)).size == 2
 
 
-async def test_authors_are_stored_hashed(store: ScopedStore, tmp_path: Path) -> None:
+async def test_authors_are_stored_hashed(
+    store: ScopedStore, storage_settings: StorageSettings
+) -> None:
     origin = Origin(guild_id="1", channel_id="2", author_id="987654321")
     await log(store, "who asked this", origin=origin)
-    with sqlite3.connect(tmp_path / "faq.sqlite3") as db:
-        (author,) = db.execute("SELECT author_hash FROM questions").fetchone()
+    ((author,),) = await fetch(storage_settings, "SELECT author_hash FROM questions")
     assert author and "987654321" not in author
     assert author == store.owner.database.member_hash("987654321")
 

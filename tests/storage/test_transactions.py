@@ -1,37 +1,43 @@
-"""Group commit: concurrent writes share transactions, each acknowledged only once committed.
+"""Transactions: a write that raises rolls back only itself, a cancelled writer strands no one
+(both backends); SQLite's group commit: concurrent writes share transactions, each acknowledged
+only once committed.
 
-"Committed" is checked from a second, plain sqlite3 connection: another connection sees only
-what was committed.
+"Committed" is checked from a connection of its own: another connection sees only what was
+committed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from bot.base.config import StorageSettings
 from bot.storage import OPERATOR_SCOPE, Store
+from tests.storage.raw import fetch
 
 BURST = 20
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    async with await Store.open(tmp_path / "faq.sqlite3") as opened:
+async def sqlite_store(tmp_path: Path):
+    """Group commit is SQLite's: these tests run on it alone."""
+    settings = StorageSettings(database=tmp_path / "faq.sqlite3")
+    async with await Store.open(settings=settings) as opened:
         yield opened
 
 
-def committed_events(path: Path) -> int:
-    with sqlite3.connect(path) as other:
-        return other.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+async def committed_events(settings: StorageSettings) -> int:
+    ((count,),) = await fetch(settings, "SELECT COUNT(*) FROM events")
+    return int(count)
 
 
-def committed_meta(path: Path, key: str) -> list[str]:
-    with sqlite3.connect(path) as other:
-        rows = other.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
-    return [value for (value,) in rows]
+async def committed_meta(settings: StorageSettings, key: str) -> list[str]:
+    # key: a constant of these tests
+    return [
+        value for (value,) in await fetch(settings, f"SELECT value FROM meta WHERE key = '{key}'")
+    ]
 
 
 async def answer(store: Store, n: int) -> int:
@@ -41,17 +47,30 @@ async def answer(store: Store, n: int) -> int:
 
 
 async def test_a_burst_of_writes_shares_commits_and_each_is_committed_when_acknowledged(
-    store: Store,
+    sqlite_store: Store,
 ) -> None:
+    store = sqlite_store
     before = store.commits
     ids = await asyncio.gather(*(answer(store, n) for n in range(BURST)))
 
     assert len(set(ids)) == BURST
-    assert committed_events(store.path) == BURST
+    assert await committed_events(store.settings) == BURST
     assert 1 <= store.commits - before < BURST
 
 
-async def test_a_write_that_raises_rolls_back_only_itself(store: Store) -> None:
+async def test_a_burst_of_concurrent_writes_is_committed_when_acknowledged(
+    opened: Store, storage_settings: StorageSettings
+) -> None:
+    ids = await asyncio.gather(*(answer(opened, n) for n in range(BURST)))
+    assert len(set(ids)) == BURST
+    assert await committed_events(storage_settings) == BURST
+
+
+async def test_a_write_that_raises_rolls_back_only_itself(
+    opened: Store, storage_settings: StorageSettings
+) -> None:
+    store = opened
+
     async def failing() -> None:
         async with store.database.write() as db:
             await db.execute("INSERT INTO meta (key, value) VALUES ('half-done', 'x')")
@@ -67,13 +86,14 @@ async def test_a_write_that_raises_rolls_back_only_itself(store: Store) -> None:
 
     assert isinstance(joined[1], RuntimeError) and isinstance(opened[0], RuntimeError)
     assert all(isinstance(r, int) for r in (*joined[::2], *opened[1:]))
-    assert committed_events(store.path) == 4
-    assert committed_meta(store.path, "half-done") == []
+    assert await committed_events(storage_settings) == 4
+    assert await committed_meta(storage_settings, "half-done") == []
 
 
 async def test_a_read_queued_between_writes_commits_the_first_before_reading(
-    store: Store,
+    sqlite_store: Store,
 ) -> None:
+    store = sqlite_store
     first = asyncio.create_task(answer(store, 1))
     read = asyncio.create_task(store.scoped(OPERATOR_SCOPE).event(1))
     second = asyncio.create_task(answer(store, 2))
@@ -81,12 +101,15 @@ async def test_a_read_queued_between_writes_commits_the_first_before_reading(
 
     event = await read
     assert event.text == "question 1"
-    assert committed_events(store.path) >= 1  # what the read saw is already durable
+    assert await committed_events(store.settings) >= 1  # what the read saw is already durable
     await asyncio.gather(first, second)
     assert store.commits - before == 2  # the read committed the first; the second its own
 
 
-async def test_a_writer_cancelled_in_the_queue_strands_no_one(store: Store) -> None:
+async def test_a_writer_cancelled_in_the_queue_strands_no_one(
+    opened: Store, storage_settings: StorageSettings
+) -> None:
+    store = opened
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def slow() -> None:
@@ -105,5 +128,5 @@ async def test_a_writer_cancelled_in_the_queue_strands_no_one(store: Store) -> N
     await asyncio.wait_for(holder, timeout=5)
     with pytest.raises(asyncio.CancelledError):
         await queued
-    assert committed_meta(store.path, "slow") == ["done"]
+    assert await committed_meta(storage_settings, "slow") == ["done"]
     assert await answer(store, 2) > 0  # the connection is free for the next write

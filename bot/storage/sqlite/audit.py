@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import aiosqlite
 
 from bot.base.errors import NotFoundError, UserError
 from bot.storage.models import AuditRecord, Change
+from bot.storage.rows import audit_of, dumps
 from bot.storage.sqlite.database import Database
-from bot.storage.sqlite.rows import audit_of
 
 _AUDIT_COLUMNS = "id, created_at, actor, action, target, before, after, undoes, undone_by"
-
-
-def dumps(value: Any) -> str | None:
-    """A value as stored JSON (None stays NULL)."""
-    return None if value is None else json.dumps(value, sort_keys=True, default=str)
 
 
 class AuditLog:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import hashlib
 import hmac
 import logging
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -32,22 +31,13 @@ import aiosqlite
 from bot.base.config import StorageSettings
 from bot.base.errors import NotFoundError, SchemaTooNewError, StoreError
 from bot.base.files import create_private
+from bot.storage.clock import Clock, timestamp, utc_now
 from bot.storage.sqlite.migrations import LATEST, migrate, schema_version
 
 log = logging.getLogger(__name__)
+__all__ = ["Clock", "Database", "timestamp", "utc_now"]
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    """The current time in UTC."""
-    return dt.datetime.now(dt.UTC)
-
-
-def timestamp(moment: dt.datetime) -> str:
-    """A fixed-width UTC ISO timestamp, so text order is time order."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _check_header(path: Path) -> bool:

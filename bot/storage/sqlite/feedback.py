@@ -18,9 +18,9 @@ from bot.storage.models import (
     Stats,
     Vote,
 )
+from bot.storage.rows import event_of
 from bot.storage.sqlite.database import Database, timestamp
 from bot.storage.sqlite.questions import Questions
-from bot.storage.sqlite.rows import event_of
 
 _EVENT_COLUMNS = (
     "id, outcome, entry_id, score, passive, text, suggestions, guild_id, channel_id, "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.storage.models import AuditRecord, Change, Revision
-from bot.storage.sqlite.audit import AuditLog, dumps
+from bot.storage.models import AuditRecord, Change, ChangeKind, Revision
+from bot.storage.rows import dumps, revision_of
+from bot.storage.sqlite.audit import AuditLog
+from bot.storage.sqlite.changes import ChangeLog
 from bot.storage.sqlite.database import Database
 from bot.storage.sqlite.questions import Questions
-from bot.storage.sqlite.rows import revision_of
 
 log = logging.getLogger(__name__)
 
@@ -16,18 +17,26 @@ _REVISION_COLUMNS = "id, entry_id, number, action, removed, data, actor, created
 
 
 class Overlay:
-    """One scope's entry revisions and their current state; every change also goes to the audit."""
+    """One scope's entry revisions and their current state; every change also goes to the audit,
+    and every entry change to the change sequence other processes follow."""
 
     def __init__(
-        self, database: Database, scope: str, audit: AuditLog, questions: Questions
+        self,
+        database: Database,
+        scope: str,
+        audit: AuditLog,
+        questions: Questions,
+        changes: ChangeLog,
     ) -> None:
         self._database = database
         self.scope = scope
         self._audit = audit
         self._questions = questions
+        self._changes = changes
 
     async def record_change(self, change: Change) -> AuditRecord:
-        """Write an entry revision, a group state and the audit row in one transaction."""
+        """Write an entry revision (with its change-sequence row), a group state and the audit
+        row in one transaction."""
         now = self._database.now()
         tokens: tuple[str, ...] = ()
         async with self._database.write() as db:
@@ -50,6 +59,7 @@ class Overlay:
                         audit_id,
                     ),
                 )
+                await self._changes.insert(db, self.scope, change.entry_id, ChangeKind.ENTRY)
             if change.group is not None:
                 tokens = await self._questions.write_group_change(
                     db, change.group, change.actor, now

@@ -23,8 +23,8 @@ from bot.storage.models import (
     Question,
     QuestionKind,
 )
+from bot.storage.rows import group_of, question_of
 from bot.storage.sqlite.database import Database
-from bot.storage.sqlite.rows import group_of, question_of
 
 log = logging.getLogger(__name__)
 

@@ -16,19 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
+from bot.storage.models import OPERATOR_SCOPE, ChangeKind, Expired
+from bot.storage.sqlite.changes import ChangeLog
 from bot.storage.sqlite.database import Database, timestamp
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Expired:
-    """What one expiry removed: texts (questions and events), and the groups whose tokens went."""
-
-    texts: int
-    groups: tuple[tuple[str, int], ...]  # (scope, group id)
 
 
 async def expire_text(database: Database, days: int | None = None) -> Expired:
@@ -78,13 +71,14 @@ async def scopes(database: Database) -> list[str]:
 
 
 async def assign_unscoped(
-    database: Database, scope: str, *, overlay: bool = False
+    database: Database, scope: str, *, overlay: bool = False, changes: ChangeLog | None = None
 ) -> dict[str, int]:
     """Give ``scope`` the operator's rows that came from no guild (the console, or a database
     from before guilds were recorded); with ``overlay``, the operator's edits and audit too.
 
     For an operator who knows the bot served one server. Rows that name a guild are left alone.
-    Returns the rows moved per table.
+    Moving the overlay changes what the base and that server see: it is announced to running
+    processes in ``changes`` as an operator reload. Returns the rows moved per table.
     """
     moves = [
         ("questions", "guild_id IS NULL OR guild_id = ''"),
@@ -114,4 +108,6 @@ async def assign_unscoped(
                 (scope, *args),
             )
             moved[table] = cursor.rowcount
+        if changes is not None and moved.get("revisions"):
+            await changes.insert(db, OPERATOR_SCOPE, None, ChangeKind.RELOAD)
     return moved

@@ -123,4 +123,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (model, key)
         ) WITHOUT ROWID""",
     ),
+    # 8: the change sequence other processes follow (``changes.py``): which scope and entry
+    # changed, written in the transaction of the change. AUTOINCREMENT: a seq is never reused.
+    (
+        """CREATE TABLE changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            scope TEXT NOT NULL,
+            entry_id TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('entry', 'reload')),
+            writer TEXT NOT NULL,
+            at TEXT NOT NULL,
+            CHECK ((kind = 'entry') = (entry_id IS NOT NULL))
+        )""",
+    ),
 )

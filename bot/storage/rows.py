@@ -1,12 +1,11 @@
-"""Row mappers: each record built from an ``aiosqlite.Row`` by column name, never by position."""
+"""Row mappers shared by the backends: each record built from a row by column name, never by
+position (an ``Row`` and an ``asyncpg.Record`` both index by name)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
-
-import aiosqlite
+from typing import Any, Protocol
 
 from bot.storage.models import (
     AnswerEvent,
@@ -20,13 +19,19 @@ from bot.storage.models import (
 )
 
 
-def origin_of(row: aiosqlite.Row) -> Origin:
+class Row(Protocol):
+    """A database row read by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def origin_of(row: Row) -> Origin:
     """The origin columns of a question or event row."""
     keys = ("guild_id", "channel_id", "message_id", "jump_url")
     return Origin(**{key: row[key] for key in keys})
 
 
-def group_of(row: aiosqlite.Row, samples: Sequence[str] = ()) -> Group:
+def group_of(row: Row, samples: Sequence[str] = ()) -> Group:
     """A group of unanswered questions, with its sample texts."""
     return Group(
         id=row["id"],
@@ -42,7 +47,7 @@ def group_of(row: aiosqlite.Row, samples: Sequence[str] = ()) -> Group:
     )
 
 
-def question_of(row: aiosqlite.Row) -> Question:
+def question_of(row: Row) -> Question:
     """A logged question."""
     return Question(
         id=row["id"],
@@ -56,7 +61,7 @@ def question_of(row: aiosqlite.Row) -> Question:
     )
 
 
-def event_of(row: aiosqlite.Row) -> AnswerEvent:
+def event_of(row: Row) -> AnswerEvent:
     """An answer event."""
     return AnswerEvent(
         id=row["id"],
@@ -72,7 +77,7 @@ def event_of(row: aiosqlite.Row) -> AnswerEvent:
     )
 
 
-def revision_of(row: aiosqlite.Row) -> Revision:
+def revision_of(row: Row) -> Revision:
     """A revision of an overlay entry."""
     return Revision(
         id=row["id"],
@@ -87,12 +92,17 @@ def revision_of(row: aiosqlite.Row) -> Revision:
     )
 
 
+def dumps(value: Any) -> str | None:
+    """A value as stored JSON (None stays NULL)."""
+    return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
 def loads(text: str | None) -> Any:
     """Stored JSON as a value (NULL stays None)."""
     return None if text is None else json.loads(text)
 
 
-def audit_of(row: aiosqlite.Row) -> AuditRecord:
+def audit_of(row: Row) -> AuditRecord:
     """A row of the audit log."""
     return AuditRecord(
         id=row["id"],

@@ -1,0 +1,98 @@
+"""The knowledge overlay of one scope on PostgreSQL: revisions written with their audit row.
+
+An entry's next revision number is read inside the write, under a transaction-scoped advisory
+lock on the scope, so two moderators saving at once in two processes get numbers 2 and 3, not
+2 twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.storage.models import AuditRecord, Change, Revision
+from bot.storage.postgres.audit import AuditLog
+from bot.storage.postgres.database import Database
+from bot.storage.postgres.questions import Questions
+from bot.storage.rows import dumps, revision_of
+
+log = logging.getLogger(__name__)
+
+OVERLAY_LOCK = 0x6F766C79  # "ovly": with the scope's hash, the advisory lock of numbering
+_REVISION_COLUMNS = "id, entry_id, number, action, removed, data, actor, created_at, audit_id"
+
+
+class Overlay:
+    """One scope's entry revisions and their current state; every change also goes to the audit."""
+
+    def __init__(
+        self, database: Database, scope: str, audit: AuditLog, questions: Questions
+    ) -> None:
+        self._database = database
+        self.scope = scope
+        self._audit = audit
+        self._questions = questions
+
+    async def record_change(self, change: Change) -> AuditRecord:
+        """Write an entry revision, a group state and the audit row in one transaction."""
+        now = self._database.now()
+        tokens: tuple[str, ...] = ()
+        async with self._database.write() as db:
+            audit_id = await self._audit.insert(db, change, now)
+            if change.entry_id is not None and change.entry_data is not None:
+                await db.execute(
+                    "SELECT pg_advisory_xact_lock($1, hashtext($2))", OVERLAY_LOCK, self.scope
+                )
+                await db.execute(
+                    "INSERT INTO revisions (scope, entry_id, number, action, removed, data, "
+                    "actor, created_at, audit_id) VALUES ($1, $2, (SELECT coalesce(max(number), "
+                    "0) + 1 FROM revisions WHERE scope = $1 AND entry_id = $2), $3, $4, $5, $6, "
+                    "$7, $8)",
+                    self.scope,
+                    change.entry_id,
+                    change.action,
+                    int(change.removed),
+                    dumps(change.entry_data),
+                    change.actor,
+                    now,
+                    audit_id,
+                )
+            if change.group is not None:
+                tokens = await self._questions.write_group_change(
+                    db, change.group, change.actor, now
+                )
+        if change.group is not None:
+            self._questions.index_group_change(change.group, tokens)
+        log.info("%s: %s %s (action #%d)", change.actor, change.action, change.target, audit_id)
+        return AuditRecord(
+            audit_id,
+            now,
+            change.actor,
+            change.action,
+            change.target,
+            change.before,
+            change.after,
+            change.undoes,
+        )
+
+    async def current_revisions(self) -> list[Revision]:
+        """The latest revision of every entry in the overlay, in order of first change."""
+        async with self._database.read() as db:
+            rows = await db.fetch(
+                f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE id IN "
+                "(SELECT max(id) FROM revisions WHERE scope = $1 GROUP BY entry_id) "
+                "ORDER BY (SELECT min(id) FROM revisions r "
+                "WHERE r.scope = revisions.scope AND r.entry_id = revisions.entry_id)",
+                self.scope,
+            )
+        return [revision_of(row) for row in rows]
+
+    async def revisions(self, entry_id: str) -> list[Revision]:
+        """Every stored revision of one entry, oldest first."""
+        async with self._database.read() as db:
+            rows = await db.fetch(
+                f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE scope = $1 AND entry_id = $2 "
+                "ORDER BY number",
+                self.scope,
+                entry_id,
+            )
+        return [revision_of(row) for row in rows]

@@ -1,0 +1,282 @@
+"""The unanswered log of one scope on PostgreSQL: questions grouped by similarity; review state.
+
+Placing a question takes a transaction-scoped advisory lock on its scope, so placements in one
+community run one at a time across every process (as SQLite's one writer does): each sees the
+groups the others made, a similar question joins the group instead of starting a second one,
+and group ids of a scope are committed in the order they were taken (the index reads new groups
+by ``id > max_id``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+
+from bot.base.errors import NotFoundError
+from bot.base.redact import redact
+from bot.storage.grouping import GroupIndex
+from bot.storage.models import (
+    NO_ORIGIN,
+    Group,
+    GroupChange,
+    GroupState,
+    Origin,
+    Placement,
+    Question,
+    QuestionKind,
+)
+from bot.storage.postgres.database import Database
+from bot.storage.rows import group_of, question_of
+
+log = logging.getLogger(__name__)
+
+PLACEMENT_LOCK = 0x67727073  # "grps": with the scope's hash, the advisory lock of placement
+_GROUP_COLUMNS = "id, state, size, first_seen, last_seen, entry_id, tokens, closed_by, closed_at"
+_QUESTION_COLUMNS = (
+    "q.id, q.group_id, q.kind, q.text, q.created_at, q.guild_id, q.channel_id, q.message_id, "
+    "q.jump_url, q.best_entry, q.best_score"
+)
+
+
+async def load_group_indexes(database: Database) -> dict[str, GroupIndex]:
+    """One index per scope of every open group: what placing a question searches."""
+    indexes: dict[str, GroupIndex] = {}
+    async with database.read() as db:
+        rows = await db.fetch(
+            "SELECT id, scope, tokens FROM groups WHERE state = 'open' ORDER BY id"
+        )
+    for row in rows:
+        index = indexes.get(row["scope"])
+        if index is None:
+            index = indexes[row["scope"]] = GroupIndex(database.settings.group_similarity)
+        index.add(row["id"], row["tokens"].split())
+    count = sum(len(index) for index in indexes.values())
+    log.info("%d open groups of unanswered questions indexed in %d scopes", count, len(indexes))
+    return indexes
+
+
+class Questions:
+    """Logging, grouping, listing and closing one scope's groups of unanswered questions."""
+
+    def __init__(self, database: Database, scope: str, index: GroupIndex) -> None:
+        self._database = database
+        self.scope = scope
+        self._index = index
+
+    async def _refresh_index(self, db: asyncpg.Connection) -> None:
+        """Index open groups created since the last look (by us or another process)."""
+        rows = await db.fetch(
+            "SELECT id, tokens FROM groups WHERE scope = $1 AND id > $2 AND state = 'open' "
+            "ORDER BY id",
+            self.scope,
+            self._index.max_id,
+        )
+        for row in rows:
+            self._index.add(row["id"], row["tokens"].split())
+
+    async def log_question(
+        self,
+        text: str,
+        tokens: Sequence[str],
+        *,
+        kind: QuestionKind = QuestionKind.NONE,
+        origin: Origin = NO_ORIGIN,
+        best_entry: str | None = None,
+        best_score: float | None = None,
+    ) -> Placement:
+        """Store a question (redacted) in the closest open group, or in a new one."""
+        async with self._database.write() as db:
+            placement, stale = await self.place(
+                db, text, tokens, kind, origin, best_entry, best_score, self._database.now()
+            )
+        self.index_placement(placement, tokens, stale)
+        return placement
+
+    async def place(
+        self,
+        db: asyncpg.Connection,
+        text: str,
+        tokens: Sequence[str],
+        kind: QuestionKind,
+        origin: Origin,
+        best_entry: str | None,
+        best_score: float | None,
+        now: str,
+    ) -> tuple[Placement, set[int]]:
+        """Insert a question inside the caller's transaction; call ``index_placement`` after."""
+        token_list = sorted(set(tokens))
+        stale: set[int] = set()
+        await db.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))", PLACEMENT_LOCK, self.scope
+        )
+        await self._refresh_index(db)
+        while True:
+            group_id, similarity = self._index.best(token_list, exclude=stale)
+            if not group_id:
+                break
+            joined = await db.fetchval(
+                "UPDATE groups SET size = size + 1, last_seen = $1 "
+                "WHERE id = $2 AND scope = $3 AND state = 'open' RETURNING id",
+                now,
+                group_id,
+                self.scope,
+            )
+            if joined is not None:
+                break
+            stale.add(group_id)  # closed by another process since we indexed it
+        new_group = not group_id
+        if new_group:
+            group_id = await db.fetchval(
+                "INSERT INTO groups (scope, tokens, size, first_seen, last_seen) "
+                "VALUES ($1, $2, 1, $3, $3) RETURNING id",
+                self.scope,
+                " ".join(token_list),
+                now,
+            )
+            similarity = 1.0
+        question_id = await db.fetchval(
+            "INSERT INTO questions (scope, group_id, kind, text, guild_id, channel_id, "
+            "message_id, author_hash, jump_url, best_entry, best_score, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            self.scope,
+            group_id,
+            str(kind),
+            redact(text),
+            origin.guild_id,
+            origin.channel_id,
+            origin.message_id,
+            self._database.member_hash(origin.author_id),
+            origin.jump_url,
+            best_entry,
+            best_score,
+            now,
+        )
+        return Placement(question_id, group_id, new_group, similarity), stale
+
+    def index_placement(self, placement: Placement, tokens: Sequence[str], stale: set[int]) -> None:
+        """Update the index once the placement has committed."""
+        for group_id in stale:
+            self._index.remove(group_id)
+        if placement.new_group:
+            self._index.add(placement.group_id, tokens)
+
+    async def group(self, group_id: int, *, samples: int = 5) -> Group:
+        """One group with up to ``samples`` distinct recent questions; NotFoundError if none."""
+        async with self._database.read() as db:
+            row = await db.fetchrow(
+                f"SELECT {_GROUP_COLUMNS} FROM groups WHERE id = $1 AND scope = $2",
+                group_id,
+                self.scope,
+            )
+            if row is None:
+                raise NotFoundError(f"there is no group #{group_id} of unanswered questions")
+            texts = await self._samples(db, [group_id], samples)
+        return group_of(row, texts.get(group_id, ()))
+
+    async def groups(
+        self,
+        state: GroupState | None = GroupState.OPEN,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        samples: int = 3,
+    ) -> list[Group]:
+        """Groups in ``state`` (None: all), largest and most recent first, with samples."""
+        async with self._database.read() as db:
+            rows = await db.fetch(
+                f"SELECT {_GROUP_COLUMNS} FROM groups WHERE scope = $1 "
+                "AND ($2::text IS NULL OR state = $2) "
+                "ORDER BY size DESC, last_seen DESC, id LIMIT $3 OFFSET $4",
+                self.scope,
+                str(state) if state else None,
+                limit,
+                offset,
+            )
+            texts = await self._samples(db, [row["id"] for row in rows], samples)
+        return [group_of(row, texts.get(row["id"], ())) for row in rows]
+
+    async def count_groups(self, state: GroupState | None = GroupState.OPEN) -> int:
+        """How many groups are in ``state`` (None: all)."""
+        async with self._database.read() as db:
+            count = await db.fetchval(
+                "SELECT count(*) FROM groups WHERE scope = $1 AND ($2::text IS NULL OR state = $2)",
+                self.scope,
+                str(state) if state else None,
+            )
+        return int(count or 0)
+
+    async def _samples(
+        self, db: asyncpg.Connection, group_ids: Sequence[int], per_group: int
+    ) -> dict[int, list[str]]:
+        if not group_ids or per_group <= 0:
+            return {}
+        found: dict[int, list[str]] = {}
+        seen: set[tuple[int, str]] = set()
+        rows = await db.fetch(
+            "SELECT group_id, text FROM (SELECT group_id, text, row_number() OVER "
+            "(PARTITION BY group_id ORDER BY id DESC) AS n FROM questions "
+            "WHERE scope = $1 AND group_id = ANY($2::bigint[]) AND text IS NOT NULL) AS recent "
+            "WHERE n <= $3 ORDER BY group_id, n",
+            self.scope,
+            list(group_ids),
+            per_group * 4,
+        )
+        for row in rows:
+            group_id, text = row["group_id"], row["text"]
+            key = (group_id, " ".join(text.casefold().split()))
+            texts = found.setdefault(group_id, [])
+            if key not in seen and len(texts) < per_group:
+                seen.add(key)
+                texts.append(text)
+        return found
+
+    async def group_questions(self, group_id: int, *, limit: int = 100) -> list[Question]:
+        """The most recent questions of one group, newest first."""
+        async with self._database.read() as db:
+            rows = await db.fetch(
+                f"SELECT {_QUESTION_COLUMNS} FROM questions q WHERE q.group_id = $1 "
+                "AND q.scope = $2 ORDER BY q.id DESC LIMIT $3",
+                group_id,
+                self.scope,
+                limit,
+            )
+        return [question_of(row) for row in rows]
+
+    async def all_questions(self) -> list[tuple[Question, GroupState]]:
+        """Every logged question with its group's state, oldest first (for CSV export)."""
+        async with self._database.read() as db:
+            rows = await db.fetch(
+                f"SELECT {_QUESTION_COLUMNS}, g.state AS group_state FROM questions q "
+                "JOIN groups g ON g.id = q.group_id WHERE q.scope = $1 ORDER BY q.id",
+                self.scope,
+            )
+        return [(question_of(row), GroupState(row["group_state"])) for row in rows]
+
+    async def write_group_change(
+        self, db: asyncpg.Connection, change: GroupChange, actor: str, now: str
+    ) -> tuple[str, ...]:
+        """Set a group's review state in the caller's transaction; its tokens (NotFoundError,
+        and so the caller's rollback, for a group of another scope)."""
+        closed = change.state is not GroupState.OPEN
+        tokens = await db.fetchval(
+            "UPDATE groups SET state = $1, entry_id = $2, closed_at = $3, closed_by = $4 "
+            "WHERE id = $5 AND scope = $6 RETURNING tokens",
+            str(change.state),
+            change.entry_id,
+            now if closed else None,
+            actor if closed else None,
+            change.group_id,
+            self.scope,
+        )
+        if tokens is None:
+            raise NotFoundError(f"there is no group #{change.group_id} of unanswered questions")
+        return tuple(tokens.split())
+
+    def index_group_change(self, change: GroupChange, tokens: Sequence[str]) -> None:
+        """Keep the in-memory index in step with a committed group change."""
+        if change.state is GroupState.OPEN:
+            self._index.add(change.group_id, tokens)
+        else:
+            self._index.remove(change.group_id)
