@@ -147,7 +147,7 @@ async def _apply_edit(
 ) -> int:
     """Replace the entry by the file's: a field left out is emptied, or reported missing."""
     source = str(kept or args.file)
-    fields = {"id": current.id, "links": [], "updated": None, **data}
+    fields = {"id": current.id, "links": [], "signatures": [], "updated": None, **data}
     try:
         if validate_entry(fields, source) == current:
             print(f"entry {current.id} unchanged; nothing recorded")
