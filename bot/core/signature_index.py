@@ -1,9 +1,9 @@
 """The signature index: which entries' signatures a post contains, and the outcome they decide.
 
-Each signature is filed under one run of ``GRAM`` characters of its literal text (the run fewest
-other signatures share). A post is folded once; its distinct runs of ``GRAM`` characters are
-looked up, and only the signatures filed under a run the post holds are checked in full. The cost
-is linear in the post plus the signatures checked, whatever the size of the knowledge.
+Each signature is filed under one of its anchor words (a whole word any post holding it holds;
+the one fewest other signatures are filed under). A post is folded once and cut into words; only
+the signatures filed under a word the post holds are checked in full. The cost is linear in the
+post plus the signatures checked, whatever the size of the knowledge.
 
 A hit decides the outcome before any score does, in both modes: the curators chose that exact
 string for that entry. One entry hit is the answer; several are suggested together.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.gathering import Visible
-from bot.core.signatures import GRAM, Pattern, fold, grams_of, parts_of, signature_key
+from bot.core.signatures import WORD, Pattern, anchors, fold, signature_key
 
 if TYPE_CHECKING:
     from bot.base.config import MatcherSettings
@@ -37,8 +37,8 @@ class SignatureIndex:
     """Every signature of a set of entries, filed for a linear scan of a post."""
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
-        self._by_gram: dict[str, list[Pattern]] = {}
-        self._patterns: dict[str, list[tuple[str, Pattern]]] = {}  # entry id -> (gram, pattern)
+        self._by_word: dict[str, list[Pattern]] = {}
+        self._patterns: dict[str, list[tuple[str, Pattern]]] = {}  # entry id -> (word, pattern)
         self._owners: dict[str, str] = {}  # signature key -> entry id
         self._order: dict[str, int] = {}
         for entry in entries:
@@ -53,25 +53,24 @@ class SignatureIndex:
         self._order.setdefault(entry.id, len(self._order))
         filed = []
         for text in entry.signatures:
-            parts = parts_of(text)
-            grams = grams_of(parts)
-            if not grams:  # refused by validation; an unchecked entry must not break the index
+            words = anchors(text)
+            if not words:  # refused by validation; an unchecked entry must not break the index
                 continue
-            gram = min(grams, key=lambda g: len(self._by_gram.get(g, ())))
-            pattern = Pattern(entry.id, text, parts)
-            self._by_gram.setdefault(gram, []).append(pattern)
+            word = min(words, key=lambda w: (len(self._by_word.get(w, ())), -len(w)))
+            pattern = Pattern.of(entry.id, text)
+            self._by_word.setdefault(word, []).append(pattern)
             self._owners.setdefault(signature_key(text), entry.id)
-            filed.append((gram, pattern))
+            filed.append((word, pattern))
         if filed:
             self._patterns[entry.id] = filed
 
     def remove(self, entry_id: str) -> None:
         """Forget an entry's signatures (no error if it has none)."""
-        for gram, pattern in self._patterns.pop(entry_id, ()):
-            bucket = self._by_gram[gram]
+        for word, pattern in self._patterns.pop(entry_id, ()):
+            bucket = self._by_word[word]
             bucket.remove(pattern)
             if not bucket:
-                del self._by_gram[gram]
+                del self._by_word[word]
             key = signature_key(pattern.text)
             if self._owners.get(key) == entry_id:
                 del self._owners[key]
@@ -86,13 +85,12 @@ class SignatureIndex:
 
     def hits(self, text: str, visible: Visible | None = None) -> list[SignatureHit]:
         """The visible entries whose signatures the text contains, most specific first."""
-        if not self._by_gram:
+        if not self._by_word:
             return []
         folded = fold(text)
-        runs = {folded[i : i + GRAM] for i in range(len(folded) - GRAM + 1)}
         best: dict[str, Pattern] = {}
-        for gram in runs & self._by_gram.keys():
-            for pattern in self._by_gram[gram]:
+        for word in set(WORD.findall(folded)) & self._by_word.keys():
+            for pattern in self._by_word[word]:
                 held = best.get(pattern.entry_id)
                 if held is not None and held.weight >= pattern.weight:
                     continue

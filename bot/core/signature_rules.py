@@ -13,7 +13,7 @@ from typing import Protocol
 from bot.base.errors import UserError
 from bot.core.entries import Entry
 from bot.core.signature_index import SignatureHit
-from bot.core.signatures import Pattern, literal_text, parts_of
+from bot.core.signatures import Pattern, literal_text
 
 
 class SignedLayer(Protocol):
@@ -36,7 +36,7 @@ def check_signatures(layer: SignedLayer, entry: Entry, others: Iterable[Entry]) 
     """
     if not entry.signatures:
         return
-    mine = [Pattern(entry.id, text, parts_of(text)) for text in entry.signatures]
+    mine = [Pattern.of(entry.id, text) for text in entry.signatures]
     for pattern in mine:
         owner = layer.signature_owner(pattern.text)
         if owner is not None and owner != entry.id:

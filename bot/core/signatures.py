@@ -2,16 +2,18 @@
 
 A signature is a literal error string (``SSL_ERROR_RX_RECORD_TOO_LONG``,
 ``Permission denied (publickey)``) or a simple pattern where ``*`` stands for any run of
-characters within one line (``bind() to *:80 failed``). It matches anywhere in one line of a
-post, ignoring case and runs of whitespace. There is no regular expression: a pattern is its
-literal parts, found in order with ``str.find`` (leftmost first, which is exact for ``*``), so
-the work is linear in the post and no signature can hang the bot.
+characters within one line (``bind() to *:80 failed``). It matches within one line of a post,
+ignoring case and runs of whitespace, and on word boundaries: ``ERROR 1045`` is not in
+``ERROR 10452`` (a ``*`` at either end lifts that end's boundary). There is no regular
+expression over the pattern: it is its literal parts, found in order with ``str.find``
+(leftmost first, which is exact for ``*``), so no signature can hang the bot.
 
 ``SignatureIndex`` (``bot.core.signature_index``) finds every signature a post contains.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -19,7 +21,8 @@ MAX_SIGNATURE = 200  # characters: an error line, not a log
 MAX_WILDCARDS = 3
 MAX_SIGNATURES = 20  # per entry
 MIN_LITERAL = 8  # characters that are not '*' or spaces: shorter is too generic
-GRAM = 6  # a signature needs a run this long without '*'; the index looks posts up by it
+MIN_ANCHOR = 3  # a signature needs a whole word this long: the index looks posts up by it
+WORD = re.compile(r"[^\W_]+")  # letters and digits: what a word boundary separates
 
 
 def fold(text: str) -> str:
@@ -51,6 +54,8 @@ def signature_problem(signature: str) -> str | None:
     if len(signature) > MAX_SIGNATURE:
         return f"is {len(signature)} characters long; the limit is {MAX_SIGNATURE}"
     parts = parts_of(signature)
+    if not parts:
+        return "is only wildcards: it would match every post"
     stars = max(0, len(parts) - 1)
     if stars > MAX_WILDCARDS:
         return f"has {stars} wildcards between its parts; the limit is {MAX_WILDCARDS}"
@@ -60,9 +65,31 @@ def signature_problem(signature: str) -> str | None:
             f"is too generic: it needs at least {MIN_LITERAL} characters besides '*' "
             f"and spaces (it has {literal})"
         )
-    if max(map(len, parts)) < GRAM:
-        return f"needs a run of at least {GRAM} characters without '*'"
+    if not anchors(signature):
+        return f"needs a whole word of at least {MIN_ANCHOR} letters or digits that no '*' touches"
     return None
+
+
+def anchors(signature: str) -> list[str]:
+    """The words of a signature that any post holding it holds as whole words (its words of
+    at least ``MIN_ANCHOR`` characters, except where a ``*`` touches one)."""
+    folded = " ".join(fold(signature).split())
+    pieces = folded.split("*")
+    found = []
+    for n, piece in enumerate(pieces):
+        part = piece.strip()  # parts are stripped: a word next to a '*' may be glued to more
+        open_start, open_end = n > 0, n < len(pieces) - 1
+        for word in WORD.finditer(part):
+            if (word.start() == 0 and open_start) or (word.end() == len(part) and open_end):
+                continue
+            if len(word.group()) >= MIN_ANCHOR:
+                found.append(word.group())
+    return found
+
+
+def _glued(text: str, at: int) -> bool:
+    """Whether position ``at`` is inside a word (letters or digits on both sides)."""
+    return 0 < at < len(text) and bool(WORD.match(text, at - 1, at)) and bool(WORD.match(text, at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,33 +99,47 @@ class Pattern:
     entry_id: str
     text: str
     parts: tuple[str, ...]
+    open_start: bool = False  # written with a leading '*': no word boundary needed there
+    open_end: bool = False
+
+    @classmethod
+    def of(cls, entry_id: str, text: str) -> Pattern:
+        """The pattern of a signature as written."""
+        stripped = text.strip()
+        return cls(entry_id, text, parts_of(text), stripped.startswith("*"), stripped.endswith("*"))
 
     @property
     def weight(self) -> int:
         """How specific the signature is: its literal characters (longer wins a tie)."""
         return sum(map(len, self.parts))
 
+    def _find(self, text: str, part: str, lo: int, hi: int, first: bool, last: bool) -> int:
+        """The first place of ``part`` in ``text[lo:hi]`` whose outer ends are on boundaries."""
+        at = text.find(part, lo, hi)
+        while at >= 0:
+            if (not first or self.open_start or not _glued(text, at)) and (
+                not last or self.open_end or not _glued(text, at + len(part))
+            ):
+                return at
+            at = text.find(part, at + 1, hi)
+        return -1
+
     def found_in(self, folded: str) -> bool:
         """Whether the folded post holds the parts in order within one line."""
-        first, rest = self.parts[0], self.parts[1:]
-        start = folded.find(first)
-        while start >= 0:
+        parts, size = self.parts, len(folded)
+        pos = 0
+        while (start := self._find(folded, parts[0], pos, size, True, len(parts) == 1)) >= 0:
             end = folded.find("\n", start)
-            end = len(folded) if end < 0 else end
-            at = start + len(first)
-            for part in rest:
-                at = folded.find(part, at, end)
-                if at < 0:
+            end = size if end < 0 else end
+            at = start + len(parts[0])
+            for n, part in enumerate(parts[1:], 2):
+                found = self._find(folded, part, at, end, False, n == len(parts))
+                if found < 0:
                     break
-                at += len(part)
+                at = found + len(part)
             else:
                 return True
             # The leftmost first part of a line leaves the most room for the rest: if the rest
             # is not after it, it is after no later one on that line. Try the next line.
-            start = folded.find(first, end + 1)
+            pos = end + 1
         return False
-
-
-def grams_of(parts: tuple[str, ...]) -> list[str]:
-    """Every run of ``GRAM`` characters of the parts (where the index may file a pattern)."""
-    return [part[i : i + GRAM] for part in parts for i in range(len(part) - GRAM + 1)]
