@@ -4,7 +4,8 @@ It holds the phrasing index (``bot.core.index``) and scores through the scorer s
 (``bot.core.scoring``); today the lexical scorer (``bot.core.lexical``) is the only one. The
 outcome is an answer when the top score reaches the bar and leads the runner-up by the margin, a
 "did you mean" when entries are plausible but none clearly, and none otherwise (filler such as
-"hi" is always none).
+"hi" is always none). Before any score, a text holding an entry's signature (a pasted error
+string, ``bot.core.signature_index``) gets that entry as the answer, or several as suggestions.
 """
 
 from __future__ import annotations
