@@ -1,4 +1,4 @@
-"""Moderator commands, group /faq: add, edit, remove, restore, phrasings, show, list, test, ..."""
+"""Moderator commands, group /faq: add, edit, remove, restore, phrasings, signatures, show, ..."""
 
 from __future__ import annotations
 
@@ -61,6 +61,9 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
     """Curating the knowledge from Discord; every command checks the moderator at run time."""
 
     phrasing = app_commands.Group(name="phrasing", description="Other phrasings of an entry")
+    signature = app_commands.Group(
+        name="signature", description="Error strings members paste that point at an entry"
+    )
 
     def __init__(self, bot: FaqBot) -> None:
         self.bot = bot
@@ -147,16 +150,54 @@ class Faq(commands.GroupCog, group_name="faq", group_description="Curate the FAQ
     async def _phrasing_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> Choices:
+        return await self._texts_autocomplete(interaction, current, "alternates")
+
+    async def _texts_autocomplete(
+        self, interaction: discord.Interaction, current: str, field: str
+    ) -> Choices:
+        """The entry's phrasings or signatures (``field``) that contain what is typed."""
         entry_id = getattr(interaction.namespace, "entry", "")
         if not interaction_is_moderator(interaction, self.bot.settings.discord.moderator_roles):
             return []
         try:
             service = await self.bot.community_of(interaction)
-            alternates = service.get(entry_id).alternates
+            texts: tuple[str, ...] = getattr(service.get(entry_id), field)
         except NotFoundError:
             return []
-        found = [a for a in alternates if current.casefold() in a.casefold()]
+        found = [a for a in texts if current.casefold() in a.casefold()]
         return [choice(a) for a in found[:25]]
+
+    @signature.command(name="add", description="Add an error string members paste (* = any text)")
+    @app_commands.autocomplete(entry=_entry_autocomplete)
+    async def signature_add(
+        self,
+        interaction: discord.Interaction,
+        entry: str,
+        text: app_commands.Range[str, 1, 200],
+    ) -> None:
+        """Add one signature: a pasted error containing it gets this entry."""
+        service = await self.bot.community_of(interaction)
+        record = await service.add_signature(entry, text, actor_of(interaction))
+        done = f"Added the signature to `{entry}` (action #{record.id})."
+        await _done(interaction, done, saved=record.id)
+
+    @signature.command(name="remove", description="Remove an error string from an entry")
+    @app_commands.autocomplete(entry=_entry_autocomplete)
+    async def signature_remove(
+        self, interaction: discord.Interaction, entry: str, text: str
+    ) -> None:
+        """Remove one signature (autocomplete sends a key for one over 100 characters)."""
+        service = await self.bot.community_of(interaction)
+        text = resolve_choice(text, service.get(entry).signatures)
+        record = await service.remove_signature(entry, text, actor_of(interaction))
+        done = f"Removed the signature from `{entry}` (action #{record.id})."
+        await _done(interaction, done, saved=record.id)
+
+    @signature_remove.autocomplete("text")
+    async def _signature_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> Choices:
+        return await self._texts_autocomplete(interaction, current, "signatures")
 
     @app_commands.command(name="show", description="Show an entry in full")
     @app_commands.autocomplete(entry=_entry_autocomplete)

@@ -147,7 +147,7 @@ async def _apply_edit(
 ) -> int:
     """Replace the entry by the file's: a field left out is emptied, or reported missing."""
     source = str(kept or args.file)
-    fields = {"id": current.id, "links": [], "updated": None, **data}
+    fields = {"id": current.id, "links": [], "signatures": [], "updated": None, **data}
     try:
         if validate_entry(fields, source) == current:
             print(f"entry {current.id} unchanged; nothing recorded")
@@ -174,18 +174,17 @@ async def _restore(args: argparse.Namespace, service: KnowledgeService) -> int:
     return 0
 
 
-async def _phrasing_add(args: argparse.Namespace, service: KnowledgeService) -> int:
-    text = " ".join(args.text)
-    record = await service.add_phrasing(args.id, text, args.actor)
-    print(f"phrasing added to {args.id} (action #{record.id})")
-    return 0
+def _one_text(kind: str, change: str) -> Handler:
+    """The handler that adds or removes one phrasing or signature (``service.add_phrasing``...)."""
 
+    async def handler(args: argparse.Namespace, service: KnowledgeService) -> int:
+        text = " ".join(args.text)
+        record = await getattr(service, f"{change}_{kind}")(args.id, text, args.actor)
+        done = "added to" if change == "add" else "removed from"
+        print(f"{kind} {done} {args.id} (action #{record.id})")
+        return 0
 
-async def _phrasing_remove(args: argparse.Namespace, service: KnowledgeService) -> int:
-    text = " ".join(args.text)
-    record = await service.remove_phrasing(args.id, text, args.actor)
-    print(f"phrasing removed from {args.id} (action #{record.id})")
-    return 0
+    return handler
 
 
 def _command(
@@ -197,7 +196,8 @@ def _command(
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add ``entries`` (list, show, add, edit, remove, restore, phrasing) and ``history``."""
+    """Add ``entries`` (list, show, add, edit, remove, restore, phrasing, signature) and
+    ``history``."""
     actor = argparse.ArgumentParser(add_help=False)
     actor.add_argument(
         "--actor",
@@ -264,15 +264,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     restore.set_defaults(handler=_run(_restore))
 
-    phrasing = _command(actions, "phrasing", help="add or remove another phrasing of an entry")
-    which = phrasing.add_subparsers(dest="phrasing_command", required=True, metavar="ACTION")
-    for name, handler, verb in (
-        ("add", _phrasing_add, "add a phrasing"),
-        ("remove", _phrasing_remove, "remove a phrasing (not the main question)"),
+    for kind, about, main in (
+        ("phrasing", "another phrasing of an entry", " (not the main question)"),
+        ("signature", "an error string members paste (a * matches any text on the line)", ""),
     ):
-        command = _command(which, name, parents=[entry_id, actor], help=verb)
-        command.add_argument("text", nargs="+", type=argument, metavar="TEXT", help="the phrasing")
-        command.set_defaults(handler=_run(handler))
+        group = _command(actions, kind, help=f"add or remove {about}")
+        which = group.add_subparsers(dest=f"{kind}_command", required=True, metavar="ACTION")
+        for change, verb in (("add", f"add a {kind}"), ("remove", f"remove a {kind}{main}")):
+            command = _command(which, change, parents=[entry_id, actor], help=verb)
+            command.add_argument(
+                "text", nargs="+", type=argument, metavar="TEXT", help=f"the {kind}"
+            )
+            command.set_defaults(handler=_run(_one_text(kind, change)))
 
     history = sub.add_parser(
         "history", help="curation actions with their numbers (for `faqbot undo N`), newest first"

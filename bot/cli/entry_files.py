@@ -1,8 +1,9 @@
 """One knowledge entry as a YAML file for the terminal: reading it, writing it, editing it.
 
 The file holds one entry in the shape of an entry of a knowledge topic file (a mapping with
-``id``, ``question``, ``alternates``, ``answer``, ``tags`` and optionally ``links`` and
-``updated``). Every problem becomes a ``UserError`` with a one-line message naming the file.
+``id``, ``question``, ``alternates``, ``answer``, ``tags`` and optionally ``signatures``,
+``links`` and ``updated``). Every problem becomes a ``UserError`` with a one-line message
+naming the file.
 """
 
 from __future__ import annotations

@@ -25,11 +25,12 @@ def describe(record: AuditRecord) -> str:
     old, new = before.get("entry"), after.get("entry")
     if old and new:
         old_data, new_data = old["data"], new["data"]
-        added = [a for a in new_data["alternates"] if a not in old_data["alternates"]]
-        dropped = [a for a in old_data["alternates"] if a not in new_data["alternates"]]
-        parts += [f"+{a!r}" for a in added] + [f"-{a!r}" for a in dropped]
+        for listed in ("alternates", "signatures"):  # each text added or dropped, by name
+            old_list, new_list = old_data.get(listed, []), new_data.get(listed, [])
+            parts += [f"+{a!r}" for a in new_list if a not in old_list]
+            parts += [f"-{a!r}" for a in old_list if a not in new_list]
         fields = [k for k in sorted({*old_data, *new_data}) if old_data.get(k) != new_data.get(k)]
-        fields = [k for k in fields if k != "alternates"]
+        fields = [k for k in fields if k not in ("alternates", "signatures")]
         if fields:
             parts.append("changed " + ", ".join(fields))
         if old["removed"] != new["removed"]:

@@ -40,6 +40,7 @@ from bot.core.matcher import Matcher, MatchResult, Outcome
 from bot.semantic.encoder import ModelError
 
 log = logging.getLogger(__name__)
+SHOWN_SIGNALS = frozenset({"semantic", "signature"})  # candidates whose signals --json shows
 
 
 def build_matcher(settings: Settings) -> tuple[Knowledge, Matcher]:
@@ -83,8 +84,8 @@ def result_as_json(result: MatchResult, matcher: Matcher) -> dict[str, object]:
                 "score": c.score,
                 "phrasing": c.phrasing,
                 "why": c.why,
-                # Hybrid only: the lexical-only output stays as it was.
-                **({"signals": dict(c.signals)} if "semantic" in c.signals else {}),
+                # Hybrid or a signature hit only: the lexical-only output stays as it was.
+                **({"signals": dict(c.signals)} if SHOWN_SIGNALS & c.signals.keys() else {}),
             }
             for c in result.candidates
         ],

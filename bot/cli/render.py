@@ -42,6 +42,8 @@ def describe_result(
                     f"{signals['semantic']:.3f}: nearest {signals.get('nearest', 0.0):.3f}, "
                     f"centroid {signals.get('centroid', 0.0):.3f})"
                 )
+            if "signature" in signals:  # the why names the signature that matched
+                both += "  [signature]"
             lines.append(f"  {candidate.score:.3f}  {candidate.entry_id}{both}")
             lines.extend(
                 textwrap.wrap(

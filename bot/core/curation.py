@@ -9,10 +9,9 @@ applied to the layer (memory and index) incrementally, so the next question sees
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from bot.base.errors import NotFoundError, UserError
 from bot.base.redact import redact
@@ -27,32 +26,12 @@ from bot.core.overlay import (
     validate_entry,
 )
 from bot.core.semantic import save_pending
+from bot.core.serial import serialised
+from bot.core.signature_rules import check_signatures
+from bot.core.signatures import signature_key, signature_problem
 from bot.storage import AuditRecord, Change, GroupChange, GroupState, ScopedStore
 
 log = logging.getLogger(__name__)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-C = TypeVar("C", bound="Serialised")
-
-
-class Serialised(Protocol):
-    """What ``serialised`` needs: the lock every change of the knowledge takes."""
-
-    change_lock: asyncio.Lock
-
-
-def serialised(
-    method: Callable[Concatenate[C, P], Awaitable[R]],
-) -> Callable[Concatenate[C, P], Awaitable[R]]:
-    """Run a change alone: its checks and its write see no other change half-done."""
-
-    @functools.wraps(method)
-    async def wrapper(self: C, *args: P.args, **kwargs: P.kwargs) -> R:
-        async with self.change_lock:
-            return await method(self, *args, **kwargs)
-
-    return wrapper
 
 
 class Curator:
@@ -88,11 +67,13 @@ class Curator:
         return self.layer.normaliser.tokens(redact(text))
 
     def check_owners(self, entry: Entry) -> None:
-        """UserError when another entry already owns one of this entry's phrasings."""
+        """UserError when another entry owns one of this entry's phrasings or signatures, or
+        one of its signatures would match another entry's."""
         for text in entry.phrasings:
             owner = self.layer.owner_of(phrasing_key(text))
             if owner is not None and owner != entry.id:
                 raise UserError(f"the phrasing {text!r} already belongs to entry {owner!r}")
+        check_signatures(self.layer, entry, self.entries() if entry.signatures else ())
 
     async def commit(
         self,
@@ -214,6 +195,31 @@ class Curator:
             raise NotFoundError(f"{text!r} is not a phrasing of {entry_id!r}")
         entry = validate_entry({**entry_data(current), "alternates": kept}, current.source)
         return await self.commit("phrasing.remove", actor, f"entry:{entry_id}", entry=Slot(entry))
+
+    @serialised
+    async def add_signature(self, entry_id: str, text: str, actor: str) -> AuditRecord:
+        """Add one signature (an error string members paste) to an entry."""
+        current = self.get(entry_id)
+        why = signature_problem(text.strip())
+        if why is not None:
+            raise UserError(f"the signature {text.strip()!r} {why}")
+        if signature_key(text) in map(signature_key, current.signatures):
+            raise UserError(f"{text.strip()!r} is already a signature of {entry_id!r}")
+        data = {**entry_data(current), "signatures": [*current.signatures, text]}
+        entry = validate_entry(data, current.source or OVERLAY_SOURCE)
+        self.check_owners(entry)
+        return await self.commit("signature.add", actor, f"entry:{entry_id}", entry=Slot(entry))
+
+    @serialised
+    async def remove_signature(self, entry_id: str, text: str, actor: str) -> AuditRecord:
+        """Remove one signature from an entry."""
+        current = self.get(entry_id)
+        kept = [s for s in current.signatures if signature_key(s) != signature_key(text)]
+        if len(kept) == len(current.signatures):
+            raise NotFoundError(f"{text!r} is not a signature of {entry_id!r}")
+        data = {**entry_data(current), "signatures": kept}
+        entry = validate_entry(data, current.source or OVERLAY_SOURCE)
+        return await self.commit("signature.remove", actor, f"entry:{entry_id}", entry=Slot(entry))
 
     async def history(self, entry_id: str, limit: int = 20) -> list[AuditRecord]:
         """The audit rows about one entry, newest first."""

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.base.errors import Problem
+from bot.core.signatures import MAX_SIGNATURES, signature_key, signature_problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 64
@@ -24,7 +25,9 @@ MAX_ANSWER = 4096  # Discord embed description limit
 MAX_PHRASING = 300
 MAX_LINK_TITLE = 100
 SYNONYMS_FILE = "synonyms.yaml"
-ENTRY_KEYS = frozenset({"id", "question", "alternates", "answer", "tags", "links", "updated"})
+ENTRY_KEYS = frozenset(
+    {"id", "question", "alternates", "signatures", "answer", "tags", "links", "updated"}
+)
 REQUIRED_KEYS = ("id", "question", "alternates", "answer", "tags")
 FILE_KEYS = frozenset({"topic", "entries"})
 MAX_LABEL = 80  # an id, key or value quoted in a message is cut to this
@@ -56,6 +59,7 @@ class Entry:
     links: tuple[Link, ...] = ()
     updated: dt.date | None = None
     source: str | None = field(default=None, compare=False)
+    signatures: tuple[str, ...] = ()  # error strings members paste (``bot.core.signatures``)
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -68,6 +72,10 @@ class Entry:
             "id": self.id,
             "question": self.question,
             "alternates": list(self.alternates),
+        }
+        if self.signatures:  # only when there are some: entries without them read as before
+            data["signatures"] = list(self.signatures)
+        data |= {
             "answer": self.answer,
             "tags": list(self.tags),
         }
@@ -166,6 +174,21 @@ def _check_list_of_text(value: Any, name: str, problem: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _check_signatures(value: Any, problem: Any) -> tuple[str, ...]:
+    texts = _check_list_of_text(value, "signatures", problem)
+    if len(texts) > MAX_SIGNATURES:
+        problem("signatures", f"has {len(texts)} signatures; the limit is {MAX_SIGNATURES}")
+    seen: set[str] = set()
+    for n, text in enumerate(texts, 1):
+        why = signature_problem(text)
+        if why is None and signature_key(text) in seen:
+            why = "is a duplicate of an earlier signature of this entry"
+        if why is not None:
+            problem(f"signatures[{n}]", f"{describe(text)} {why}")
+        seen.add(signature_key(text))
+    return texts
+
+
 def entry_from_data(
     data: Any, source: str, problems: list[Problem], *, position: int = 0
 ) -> Entry | None:
@@ -195,6 +218,7 @@ def entry_from_data(
     alternates = _check_list_of_text(data.get("alternates", []), "alternates", problem)
     tags = _check_list_of_text(data.get("tags", []), "tags", problem)
     links = _check_links(data.get("links", []), problem)
+    signatures = _check_signatures(data.get("signatures", []), problem)
     updated = _check_date(data.get("updated"), problem)
     if len(problems) > before:
         return None
@@ -207,4 +231,5 @@ def entry_from_data(
         links=links,
         updated=updated,
         source=source,
+        signatures=signatures,
     )

@@ -33,6 +33,7 @@ from bot.core.entries import (
     phrasing_key,
 )
 from bot.core.files import knowledge_files, read_yaml
+from bot.core.signatures import signature_key
 
 __all__ = (
     "MAX_ANSWER",
@@ -124,9 +125,10 @@ def load_synonyms(
 
 
 def check_collisions(entries: Sequence[Entry], problems: list[Problem]) -> None:
-    """Report duplicate ids and phrasings shared by two entries."""
+    """Report duplicate ids, and phrasings or signatures shared by two entries."""
     first_by_id: dict[str, Entry] = {}
     owner: dict[str, Entry] = {}
+    signed: dict[str, Entry] = {}
     for entry in entries:
         if entry.id in first_by_id:
             other = first_by_id[entry.id].source
@@ -144,6 +146,12 @@ def check_collisions(entries: Sequence[Entry], problems: list[Problem]) -> None:
                         f"phrasing {text!r} is also a phrasing of {holder.id!r}",
                     )
                 )
+        for text in entry.signatures:
+            holder = signed.setdefault(signature_key(text), entry)
+            if holder is not entry:
+                where = f" in {holder.source}" if holder.source != entry.source else ""
+                message = f"signature {text!r} is also a signature of {holder.id!r}{where}"
+                problems.append(Problem(str(entry.source), entry.id, "signatures", message))
 
 
 def load_knowledge(

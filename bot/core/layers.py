@@ -22,6 +22,7 @@ from bot.base.config import MatcherSettings
 from bot.core.knowledge import Entry, phrasing_key
 from bot.core.matcher import Candidate, Matcher, MatchResult, decide
 from bot.core.overlay import Slot, phrasing_owners
+from bot.core.signature_index import SignatureHit, signature_result
 from bot.core.text import Normaliser
 
 if TYPE_CHECKING:
@@ -85,6 +86,14 @@ class BaseLayer:
     def owner_of(self, key: str) -> str | None:
         """The id of the (not removed) entry that owns a phrasing key."""
         return self._owners.get(key)
+
+    def signature_owner(self, signature: str) -> str | None:
+        """The id of the (not removed) entry that lists a signature."""
+        return self.matcher.signatures.owner(signature)
+
+    def signature_hits(self, text: str) -> list[SignatureHit]:
+        """The entries whose signatures the text contains, most specific first."""
+        return self.matcher.signatures.hits(text)
 
     def apply(self, slot: Slot) -> None:
         """Make a committed change visible: memory, phrasing owners and the index."""
@@ -180,6 +189,21 @@ class CommunityLayer:
         owner = self.base.owner_of(key)
         return owner if owner is not None and self.visible(owner) else None
 
+    def signature_owner(self, signature: str) -> str | None:
+        """The id of the entry seen here that lists a signature."""
+        owner = self._matcher.signatures.owner(signature) if self._matcher else None
+        if owner is not None:
+            return owner
+        owner = self.base.signature_owner(signature)
+        return owner if owner is not None and self.visible(owner) else None
+
+    def signature_hits(self, text: str) -> list[SignatureHit]:
+        """The entries seen here whose signatures the text contains, most specific first."""
+        hits = self.base.matcher.signatures.hits(text, self.visible)
+        if self._matcher is not None:
+            hits += self._matcher.signatures.hits(text)
+        return sorted(hits, key=lambda hit: -hit.weight)  # stable: base order on a tie
+
     def apply(self, slot: Slot) -> None:
         """Make a committed change visible in this community only."""
         _replace(self._own, self._owners, slot)
@@ -204,6 +228,11 @@ class CommunityLayer:
     def match(self, text: str, *, passive: bool = False) -> MatchResult:
         """Rank what this community sees and decide with the base matcher's rule."""
         matcher = self.base.matcher
+        hits = self.signature_hits(text)
+        if hits:  # as in Matcher.match: a listed error string decides
+            return signature_result(
+                text, hits, self._merged(text, matcher.pool)[0], matcher.settings
+            )
         if not matcher.hybrid and matcher.normaliser.is_filler(text):
             return decide(text, [], False, matcher.settings, passive=passive, filler=True)
         ranked, as_typed = self._merged(text, matcher.pool)

@@ -4,7 +4,8 @@ It holds the phrasing index (``bot.core.index``) and scores through the scorer s
 (``bot.core.scoring``); today the lexical scorer (``bot.core.lexical``) is the only one. The
 outcome is an answer when the top score reaches the bar and leads the runner-up by the margin, a
 "did you mean" when entries are plausible but none clearly, and none otherwise (filler such as
-"hi" is always none).
+"hi" is always none). Before any score, a text holding an entry's signature (a pasted error
+string, ``bot.core.signature_index``) gets that entry as the answer, or several as suggestions.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.core.gathering import Visible
 from bot.core.index import PhrasingIndex
 from bot.core.knowledge import Entry
 from bot.core.lexical import LexicalScorer
+from bot.core.signature_index import SignatureIndex, signature_result
 from bot.core.text import Normaliser
 
 if TYPE_CHECKING:
@@ -94,6 +96,7 @@ class Matcher:
         self.synonyms: Mapping[str, tuple[str, ...]] = synonyms or {}
         self.index = PhrasingIndex(entries, synonyms)
         self.lexical = LexicalScorer(self.index)
+        self.signatures = SignatureIndex(self.index.entries())
         # With a vector cache (an encoder is configured) the matcher is hybrid.
         self.vectors = vectors
         self.semantic: SemanticScorer | None = None
@@ -131,12 +134,14 @@ class Matcher:
     def upsert(self, entry: Entry) -> None:
         """Add an entry, or replace the one with the same id."""
         self.index.upsert(entry)
+        self.signatures.upsert(entry)
         if self.semantic is not None:
             self.semantic.upsert(entry)
 
     def remove(self, entry_id: str) -> None:
         """Drop an entry (no error if it is not there)."""
         self.index.remove(entry_id)
+        self.signatures.remove(entry_id)
         if self.semantic is not None:
             self.semantic.remove(entry_id)
 
@@ -184,6 +189,11 @@ class Matcher:
         self, text: str, *, passive: bool = False, visible: Visible | None = None
     ) -> MatchResult:
         """Rank the visible entries for a text and decide between answer, suggest and none."""
+        hits = self.signatures.hits(text, visible)
+        if hits:  # a pasted error the curators listed decides before any score
+            return signature_result(
+                text, hits, self._ranked(text, self.pool, visible)[0], self.settings
+            )
         if not self.hybrid and self.normaliser.is_filler(text):
             return decide(text, [], False, self.settings, passive=passive, filler=True)
         ranked, as_typed = self._ranked(text, self.pool, visible)

@@ -20,7 +20,7 @@ from bot.storage import Revision
 log = logging.getLogger(__name__)
 
 OVERLAY_SOURCE = "overlay"
-EDITABLE = frozenset({"question", "answer", "alternates", "tags", "links", "updated"})
+EDITABLE = frozenset({"question", "answer", "alternates", "signatures", "tags", "links", "updated"})
 
 
 @dataclass(frozen=True)

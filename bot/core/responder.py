@@ -87,7 +87,7 @@ class Responder:
     async def respond(self, request: Request) -> Plan:
         """The reply plan for one request (recorded in the store when the member sees it)."""
         trigger = request.trigger
-        if trigger is Trigger.PASSIVE and not self._passive_worthy(request):
+        if trigger is Trigger.PASSIVE and not await self._passive_worthy(request):
             return Silent("not a question for passive mode")
         if trigger is not Trigger.CONSOLE and not self.rate_limiter.hit(request.member_key):
             log.info("rate limit: ignoring %s from member %s", trigger, request.author)
@@ -114,10 +114,14 @@ class Responder:
         if isinstance(plan, Answer) and not plan.private and link:
             self.cooldowns.note(plan.cooldown_key, plan.entry.id, link)
 
-    def _passive_worthy(self, request: Request) -> bool:
+    async def _passive_worthy(self, request: Request) -> bool:
         if self.skip_moderators and request.from_moderator:
             return False
-        return looks_like_question(request.text)
+        if looks_like_question(request.text):
+            return True
+        # A bare pasted error the curators listed ("SSL_ERROR_RX_RECORD_TOO_LONG") asks too.
+        service = await self.service.community(request.scope)
+        return bool(service.matcher.signature_hits(request.text[:MAX_QUESTION_CHARS]))
 
     async def _plan(
         self, service: KnowledgeService, request: Request, text: str, result: MatchResult

@@ -70,6 +70,7 @@ class KnowledgeService:
         self.add_entry, self.edit_entry = curator.add_entry, curator.edit_entry
         self.remove_entry, self.restore_entry = curator.remove_entry, curator.restore_entry
         self.add_phrasing, self.remove_phrasing = curator.add_phrasing, curator.remove_phrasing
+        self.add_signature, self.remove_signature = curator.add_signature, curator.remove_signature
         self.groups, self.group = reviewer.groups, reviewer.group
         self.suggest_for_group, self.attach_group = (
             reviewer.suggest_for_group,

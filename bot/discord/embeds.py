@@ -73,7 +73,7 @@ def suggestions_embed(entries: Sequence[Entry]) -> discord.Embed:
 
 
 def entry_embed(entry: Entry, *, removed: bool = False) -> discord.Embed:
-    """An entry in full for moderators: the answer embed plus phrasings and tags."""
+    """An entry in full for moderators: the answer embed plus phrasings, signatures and tags."""
     embed = answer_embed(entry)
     if removed:
         embed.title = clip(f"[removed] {entry.question}", TITLE_LIMIT)
@@ -82,6 +82,9 @@ def entry_embed(entry: Entry, *, removed: bool = False) -> discord.Embed:
         embed.add_field(
             name="Other phrasings", value=lines_within(lines, FIELD_LIMIT), inline=False
         )
+    if entry.signatures:
+        lines = [f"• {quote(s, 120)}" for s in entry.signatures]
+        embed.add_field(name="Signatures", value=lines_within(lines, FIELD_LIMIT), inline=False)
     embed.add_field(name="Tags", value=", ".join(entry.tags) or "none", inline=False)
     return fit(embed)
 

@@ -154,6 +154,18 @@ COMMAND_ROWS: list[tuple[str, str, list[str], dict[str, str]]] = [
         ["entries", "phrasing", "remove", "vm-vs-container", "not one of its phrasings"],
         {},
     ),
+    (
+        "entries signature add",
+        "malformed",
+        ["entries", "signature", "add", "vm-vs-container", "*"],
+        {},
+    ),
+    (
+        "entries signature remove",
+        "out of range",
+        ["entries", "signature", "remove", "vm-vs-container", "ERR_NOT_LISTED"],
+        {},
+    ),
     ("history", "out of range", ["history", "--limit", "0"], {}),
     ("promote", "out of range", ["promote", "111", "no-such-entry"], {}),
     ("promote", "malformed", ["promote", "not-a-server", "vm-vs-container"], {}),
@@ -214,6 +226,8 @@ def _required(command: str) -> list[str]:
         "entries restore": ["vm-vs-container"],
         "entries phrasing add": ["vm-vs-container", "hello"],
         "entries phrasing remove": ["vm-vs-container", "hello"],
+        "entries signature add": ["vm-vs-container", "ERR_SOMETHING_HERE"],
+        "entries signature remove": ["vm-vs-container", "ERR_SOMETHING_HERE"],
         "promote": ["111", "vm-vs-container"],
         "db migrate-scope": ["111"],
     }.get(command, [])
