@@ -63,9 +63,11 @@ RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home 
     && mkdir -p /data \
     && chown faqbot:faqbot /data
 
-# matcher.semantic.model: the baked-in model, or empty (none: lexical) without FAQBOT_MODEL.
+# FAQBOT_DATA_DIR: the default database is /data/faqbot.sqlite3, as a default (not a setting),
+# so storage.url may replace it. matcher.semantic.model: the baked-in model, or empty (none:
+# lexical) without FAQBOT_MODEL.
 ENV FAQBOT_KNOWLEDGE__PATHS=/app/knowledge \
-    FAQBOT_STORAGE__DATABASE=/data/faqbot.sqlite3 \
+    FAQBOT_DATA_DIR=/data \
     FAQBOT_MATCHER__SEMANTIC__MODEL=${FAQBOT_MODEL:+/app/models/encoder}
 VOLUME ["/data"]
 USER 10001:10001

@@ -7,10 +7,13 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from bot.base.config import load_settings
 from bot.base.shards import parse_shard_ids
+from bot.cli.health import heartbeat_path
+from tests.docker_replay import DOCKERFILE, expand, instructions
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -63,3 +66,30 @@ def test_every_process_shares_one_database_without_a_password_in_the_yaml() -> N
     # Each process has its own /data (its heartbeat), none shares another's volume.
     volumes = [service["volumes"][0].split(":")[0] for service in bots.values()]
     assert len(set(volumes)) == len(volumes)
+
+
+def _image_environment() -> dict[str, str]:
+    """The variables the Dockerfile's ENV lines set (built without a model)."""
+    found: dict[str, str] = {}
+    for keyword, arguments in instructions(DOCKERFILE.read_text(encoding="utf-8")):
+        if keyword == "ENV":
+            for pair in arguments.split():
+                name, _, value = pair.partition("=")
+                found[name] = expand(value, {})
+    return found
+
+
+def test_each_process_loads_its_settings_in_the_image_with_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    image = _image_environment()
+    for name, value in image.items():
+        monkeypatch.setenv(name, value)  # the default database reads the process environment
+    for service in _bots(_compose()).values():
+        environment = image | {k: str(v) for k, v in service["environment"].items()}
+        environment.pop("DISCORD_TOKEN")
+        # The image's default database must not count as set beside storage.url.
+        settings = load_settings(None, environment)
+        assert settings.storage.url == "postgresql://faqbot@db:5432/faqbot"
+        assert settings.storage.password_file == Path("/run/secrets/db_password")
+        assert heartbeat_path(settings).parent == Path("/data")  # the process's own volume

@@ -67,8 +67,13 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
+DATA_DIR_VARIABLE = "FAQBOT_DATA_DIR"  # not a setting: the image's /data, under storage.url too
+
+
 def default_database() -> Path:
-    """The database path used when none is configured: the user's data folder."""
+    """The database path used when none is configured: the data folder's faqbot.sqlite3."""
+    if folder := os.environ.get(DATA_DIR_VARIABLE, "").strip():
+        return Path(folder).expanduser() / "faqbot.sqlite3"
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "faqbot" / "faqbot.sqlite3"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.base.config import load_settings
+from bot.base.config import describe_sources, load_settings
 from bot.base.errors import ConfigError
 from bot.base.shards import describe_ids, describe_shards
 
@@ -106,3 +106,13 @@ def test_shard_ranges_are_described_compactly() -> None:
     assert describe_ids([5, 0, 1, 2, 7, 8]) == "0-2,5,7-8"
     assert describe_shards((3, 4, 5), 9).startswith("shards 3-5 of 9 (3 in this process")
     assert "Discord recommends" in describe_shards(None, None)
+
+
+def test_the_data_folder_variable_moves_the_default_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Docker image sets FAQBOT_DATA_DIR=/data: a default, so storage.url may still be set.
+    monkeypatch.setenv("FAQBOT_DATA_DIR", str(tmp_path))
+    settings = load_settings(None, {"FAQBOT_DATA_DIR": str(tmp_path)})
+    assert settings.storage.database == tmp_path / "faqbot.sqlite3"
+    assert describe_sources(None, {"FAQBOT_DATA_DIR": str(tmp_path)}).startswith("defaults only")
