@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fake_discord.fixtures", "tests.discord_fixtures"]
+pytest_plugins = ["tests.fake_discord.fixtures", "tests.discord_fixtures", "tests.inprocess"]

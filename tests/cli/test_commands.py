@@ -1,11 +1,8 @@
-"""The command line run the way a user runs it: ``python -m bot ...`` in a subprocess."""
+"""The command line as a user runs it: ``faqbot ...``, in-process (the ``cli`` fixture)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ import pytest
 from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.core.evaluation import METRIC_KEYS
 from bot.core.knowledge import load_knowledge
+from tests.inprocess import Cli
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BROKEN = FIXTURES / "knowledge_broken"
@@ -33,26 +31,11 @@ EXPECTED_METRICS = {
 
 
 @pytest.fixture
-def faqbot(tmp_path):
-    """Run ``python -m bot ARGS`` with the user's data folder (and database) in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
-    env.pop("DISCORD_TOKEN", None)
-    env["XDG_DATA_HOME"] = str(tmp_path / "data")
-    work = tmp_path / "work"
-    work.mkdir()
-
-    def run(*args: str, stdin: str = "", cwd: Path = work) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=cwd,
-            timeout=60,
-        )
-
-    return run
+def faqbot(cli: Cli, tmp_path: Path) -> Cli:
+    """``faqbot ARGS`` with the user's data folder (and database) in tmp_path, cwd tmp_path/work."""
+    cli.cwd = tmp_path / "work"
+    cli.cwd.mkdir()
+    return cli
 
 
 def test_ask_prints_the_vm_vs_container_answer(faqbot):
