@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.cli.main import build_parser
+from tests.cli.test_entries import KNOWLEDGE
 from tests.inprocess import Cli, CliResult
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -234,6 +235,7 @@ def bad(tmp_path: Path) -> dict[str, str]:
     queries = work / "queries.jsonl"
     queries.write_text('{"query": "VM or container?", "gold": "vm-vs-container"}\n')
     (work / "gold.jsonl").write_text('{"query": "ssl", "gold": "vm-vs-containers"}\n')
+    shutil.copytree(KNOWLEDGE, work / "kb")
     return {
         "work": str(work),
         "missing": str(work / "nope.yaml"),
@@ -245,14 +247,20 @@ def bad(tmp_path: Path) -> dict[str, str]:
         "a_list": str(work / "a-list.yaml"),
         "not_sqlite": str(work / "not.sqlite3"),
         "in_the_way": str(work / "a-file" / "x.sqlite3"),
-        "kb": str(SHIPPED_KNOWLEDGE),
+        "kb": str(work / "kb"),
         "queries": str(queries),
         "unknown_gold": str(work / "gold.jsonl"),
     }
 
 
 def _run(cli: Cli, argv: list[str], environ: dict[str, str], tmp_path: Path) -> CliResult:
-    return cli(*argv, env={"DISCORD_TOKEN": "abc.def.ghi", **environ}, cwd=tmp_path / "work")
+    # The small fixture knowledge: every command that answers loads and indexes it.
+    env = {
+        "DISCORD_TOKEN": "abc.def.ghi",
+        "FAQBOT_KNOWLEDGE__PATHS": str(tmp_path / "work" / "kb"),
+        **environ,
+    }
+    return cli(*argv, env=env, cwd=tmp_path / "work")
 
 
 @pytest.mark.parametrize(("argv", "environ"), list(_rows()))

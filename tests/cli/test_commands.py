@@ -15,6 +15,7 @@ from tests.inprocess import Cli
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BROKEN = FIXTURES / "knowledge_broken"
 EVAL = FIXTURES / "knowledge_eval"
+STORE_KNOWLEDGE = FIXTURES / "store_knowledge"  # small: the shipped one's collision check is slow
 REPOSITORY = SHIPPED_KNOWLEDGE.parent
 EXPECTED_METRICS = {
     "queries",
@@ -92,10 +93,10 @@ def test_validate_shipped_knowledge_exits_0(faqbot):
 
 
 def test_validate_without_paths_checks_the_configured_knowledge(faqbot):
-    done = faqbot("validate")
+    done = faqbot("validate", env={"FAQBOT_KNOWLEDGE__PATHS": str(STORE_KNOWLEDGE)})
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "0 colliding" in done.stderr
+    assert "4 entries, 0 colliding" in done.stderr
 
 
 def test_validate_broken_file_exits_1_and_names_file_entry_field(faqbot):
@@ -153,7 +154,8 @@ def test_validate_strict_fails_on_colliding_phrasings(faqbot, tmp_path):
 
 def test_exported_knowledge_validates(faqbot, tmp_path):
     exported = tmp_path / "export.yaml"
-    assert faqbot("export", "-o", str(exported)).returncode == 0
+    configured = {"FAQBOT_KNOWLEDGE__PATHS": str(STORE_KNOWLEDGE)}
+    assert faqbot("export", "-o", str(exported), env=configured).returncode == 0
 
     done = faqbot("validate", "--strict", str(exported))
 
