@@ -9,8 +9,8 @@ import pytest
 
 from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.core.evaluation import METRIC_KEYS
-from bot.core.knowledge import load_knowledge
 from tests.inprocess import Cli
+from tests.shipped import shipped_knowledge
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BROKEN = FIXTURES / "knowledge_broken"
@@ -220,7 +220,7 @@ def test_console_answers_a_question_then_exits_0_on_eof(faqbot):
     done = faqbot("console", stdin="VM or container?\n")
 
     assert done.returncode == 0, done.stderr
-    shipped = len(load_knowledge([SHIPPED_KNOWLEDGE]).entries)
+    shipped = len(shipped_knowledge().entries)
     assert f"{shipped} entries loaded" in done.stdout
     assert "[answer] Should I use a VM or a container?" in done.stdout
     assert "Traceback" not in done.stderr

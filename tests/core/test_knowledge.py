@@ -10,6 +10,7 @@ import pytest
 from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.base.errors import KnowledgeError, Problem
 from bot.core.knowledge import Link, dump_entries, load_knowledge
+from tests.shipped import shipped_knowledge
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 GOOD = FIXTURES / "knowledge_good"
@@ -275,7 +276,7 @@ def test_dump_entries_round_trips_through_the_loader(tmp_path):
 
 
 def test_dump_entries_round_trips_the_shipped_knowledge(tmp_path):
-    original = load_knowledge([SHIPPED_KNOWLEDGE]).entries
+    original = shipped_knowledge().entries
     path = tmp_path / "all.yaml"
 
     path.write_text(dump_entries(original), encoding="utf-8")
