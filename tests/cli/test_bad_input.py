@@ -253,14 +253,16 @@ def bad(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def _run(cli: Cli, argv: list[str], environ: dict[str, str], tmp_path: Path) -> CliResult:
+def _run(
+    cli: Cli, argv: list[str], environ: dict[str, str], tmp_path: Path, stdin: bytes = b""
+) -> CliResult:
     # The small fixture knowledge: every command that answers loads and indexes it.
     env = {
         "DISCORD_TOKEN": "abc.def.ghi",
         "FAQBOT_KNOWLEDGE__PATHS": str(tmp_path / "work" / "kb"),
         **environ,
     }
-    return cli(*argv, env=env, cwd=tmp_path / "work")
+    return cli(*argv, env=env, stdin=stdin, cwd=tmp_path / "work")
 
 
 @pytest.mark.parametrize(("argv", "environ"), list(_rows()))
@@ -288,7 +290,11 @@ def test_every_command_has_bad_input_rows() -> None:
 
 
 def test_undecodable_console_input_is_replaced_not_fatal(cli: Cli, tmp_path: Path) -> None:
-    done = cli("console", stdin=b"\xff\xfe hello ssl\nrenew ssl certificate\n")
+    (tmp_path / "work").mkdir()
+    shutil.copytree(KNOWLEDGE, tmp_path / "work" / "kb")
+    stdin = b"\xff\xfe hello ssl\nrenew ssl certificate\n"
+
+    done = _run(cli, ["console"], {}, tmp_path, stdin=stdin)
 
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr

@@ -15,7 +15,9 @@ from tests.shipped import shipped_knowledge
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BROKEN = FIXTURES / "knowledge_broken"
 EVAL = FIXTURES / "knowledge_eval"
-STORE_KNOWLEDGE = FIXTURES / "store_knowledge"  # small: the shipped one's collision check is slow
+# Four entries: for tests not about the shipped knowledge, which costs a second a command.
+STORE_KNOWLEDGE = FIXTURES / "store_knowledge"
+SMALL = {"FAQBOT_KNOWLEDGE__PATHS": str(STORE_KNOWLEDGE)}
 REPOSITORY = SHIPPED_KNOWLEDGE.parent
 EXPECTED_METRICS = {
     "queries",
@@ -50,7 +52,7 @@ def test_ask_prints_the_vm_vs_container_answer(faqbot):
 
 
 def test_ask_uses_the_default_database_under_xdg_data_home(faqbot, tmp_path):
-    done = faqbot("ask", "site down 502")
+    done = faqbot("ask", "site down 502", env=SMALL)
 
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "data" / "faqbot" / "faqbot.sqlite3").exists()
@@ -69,7 +71,7 @@ def test_ask_json_prints_one_object_with_outcome_entry_score_candidates(faqbot):
 
 
 def test_ask_json_for_filler_has_outcome_none(faqbot):
-    done = faqbot("ask", "--json", "hi")
+    done = faqbot("ask", "--json", "hi", env=SMALL)
 
     result = json.loads(done.stdout)
     assert (result["outcome"], result["entry_id"], result["candidates"]) == ("none", None, [])
@@ -85,6 +87,10 @@ def test_ask_explain_shows_candidates_with_scores_and_why(faqbot):
     assert "best phrasing 'VM or container?' shares 100% of the weighted words" in out
 
 
+# Slow: a whole-data-set check (every shipped phrasing matched, seconds of CPU). The default run
+# checks the same thing of the shipped knowledge in tests/core/test_matcher.py
+# (test_every_shipped_phrasing_answers_with_its_own_entry) and validate's behaviour here below.
+@pytest.mark.slow
 def test_validate_shipped_knowledge_exits_0(faqbot):
     done = faqbot("validate", str(SHIPPED_KNOWLEDGE))
 
@@ -93,7 +99,7 @@ def test_validate_shipped_knowledge_exits_0(faqbot):
 
 
 def test_validate_without_paths_checks_the_configured_knowledge(faqbot):
-    done = faqbot("validate", env={"FAQBOT_KNOWLEDGE__PATHS": str(STORE_KNOWLEDGE)})
+    done = faqbot("validate", env=SMALL)
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 entries, 0 colliding" in done.stderr
@@ -154,8 +160,7 @@ def test_validate_strict_fails_on_colliding_phrasings(faqbot, tmp_path):
 
 def test_exported_knowledge_validates(faqbot, tmp_path):
     exported = tmp_path / "export.yaml"
-    configured = {"FAQBOT_KNOWLEDGE__PATHS": str(STORE_KNOWLEDGE)}
-    assert faqbot("export", "-o", str(exported), env=configured).returncode == 0
+    assert faqbot("export", "-o", str(exported), env=SMALL).returncode == 0
 
     done = faqbot("validate", "--strict", str(exported))
 
@@ -248,7 +253,7 @@ def test_console_none_of_these_logs_the_question_for_review(faqbot):
 
 
 def test_console_with_empty_input_exits_0(faqbot):
-    done = faqbot("console", stdin="")
+    done = faqbot("console", stdin="", env=SMALL)
 
     assert done.returncode == 0, done.stderr
     assert "Ask a hosting question" in done.stdout
