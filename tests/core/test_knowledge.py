@@ -275,6 +275,9 @@ def test_dump_entries_round_trips_through_the_loader(tmp_path):
     assert "\n" in reloaded[0].answer  # multi-line answers survive as literal blocks
 
 
+# Slow: the whole shipped knowledge dumped and loaded again. The round trip's behaviour is checked
+# above on a small file in the default run, and tests/cli/test_export.py merges shipped topic files.
+@pytest.mark.slow
 def test_dump_entries_round_trips_the_shipped_knowledge(tmp_path):
     original = shipped_knowledge().entries
     path = tmp_path / "all.yaml"
