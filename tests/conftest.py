@@ -2,5 +2,6 @@ pytest_plugins = [
     "tests.fake_discord.fixtures",
     "tests.discord_fixtures",
     "tests.cli.processes",
+    "tests.inprocess",
     "tests.postgres",
 ]

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.cli.main import build_parser
+from tests.cli.test_entries import KNOWLEDGE
+from tests.inprocess import Cli, CliResult
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-REPOSITORY = Path(__file__).resolve().parents[2]  # run this checkout's code, not an installed one
 QUIET = ("--log-level", "ERROR")  # run and sync log their progress to stderr at INFO
 
 
@@ -250,6 +249,7 @@ def bad(tmp_path: Path) -> dict[str, str]:
     queries = work / "queries.jsonl"
     queries.write_text('{"query": "VM or container?", "gold": "vm-vs-container"}\n')
     (work / "gold.jsonl").write_text('{"query": "ssl", "gold": "vm-vs-containers"}\n')
+    shutil.copytree(KNOWLEDGE, work / "kb")
     return {
         "work": str(work),
         "missing": str(work / "nope.yaml"),
@@ -261,44 +261,35 @@ def bad(tmp_path: Path) -> dict[str, str]:
         "a_list": str(work / "a-list.yaml"),
         "not_sqlite": str(work / "not.sqlite3"),
         "in_the_way": str(work / "a-file" / "x.sqlite3"),
-        "kb": str(SHIPPED_KNOWLEDGE),
+        "kb": str(work / "kb"),
         "queries": str(queries),
         "unknown_gold": str(work / "gold.jsonl"),
     }
 
 
-def _environment(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
-    env.update({"XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONPATH": str(REPOSITORY)})
-    return env
-
-
-def _run(argv: list[str], environ: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    env = _environment(tmp_path)
-    env["DISCORD_TOKEN"] = "abc.def.ghi"
-    env.update(environ)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *argv],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path / "work",
-        timeout=120,
-    )
+def _run(
+    cli: Cli, argv: list[str], environ: dict[str, str], tmp_path: Path, stdin: bytes = b""
+) -> CliResult:
+    # The small fixture knowledge: every command that answers loads and indexes it.
+    env = {
+        "DISCORD_TOKEN": "abc.def.ghi",
+        "FAQBOT_KNOWLEDGE__PATHS": str(tmp_path / "work" / "kb"),
+        **environ,
+    }
+    return cli(*argv, env=env, stdin=stdin, cwd=tmp_path / "work")
 
 
 @pytest.mark.parametrize(("argv", "environ"), list(_rows()))
 def test_bad_input_is_one_line_and_a_failure_exit_without_a_traceback(
-    argv: list[str], environ: dict[str, str], bad: dict[str, str], tmp_path: Path
+    argv: list[str], environ: dict[str, str], bad: dict[str, str], cli: Cli, tmp_path: Path
 ) -> None:
     argv = [arg.format(**bad) for arg in argv]
     environ = {name: value.format(**bad) for name, value in environ.items()}
     if argv[:3] == ["db", "backup", bad["in_the_way"]]:
         # There is a database to back up; only the target is wrong.
-        assert _run(["unanswered", "list"], {}, tmp_path).returncode == 0
+        assert _run(cli, ["unanswered", "list"], {}, tmp_path).returncode == 0
 
-    done = _run(argv, environ, tmp_path)
+    done = _run(cli, argv, environ, tmp_path)
 
     assert "Traceback" not in done.stdout + done.stderr, done.stderr[-2000:]
     assert done.returncode != 0, done.stdout[-2000:]
@@ -312,17 +303,13 @@ def test_every_command_has_bad_input_rows() -> None:
     assert covered - set(COMMANDS) == set(), "rows for a command that no longer exists"
 
 
-def test_undecodable_console_input_is_replaced_not_fatal(tmp_path: Path) -> None:
+def test_undecodable_console_input_is_replaced_not_fatal(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "work").mkdir()
-    env = _environment(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
-        input=b"\xff\xfe hello ssl\nrenew ssl certificate\n",
-        capture_output=True,
-        env=env,
-        cwd=tmp_path / "work",
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
-    assert b"Traceback" not in done.stderr
-    assert done.stdout.count(b"[answer]") + done.stdout.count(b"[suggest]") >= 1
+    shutil.copytree(KNOWLEDGE, tmp_path / "work" / "kb")
+    stdin = b"\xff\xfe hello ssl\nrenew ssl certificate\n"
+
+    done = _run(cli, ["console"], {}, tmp_path, stdin=stdin)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert done.stdout.count("[answer]") + done.stdout.count("[suggest]") >= 1

@@ -1,22 +1,23 @@
-"""The command line run the way a user runs it: ``python -m bot ...`` in a subprocess."""
+"""The command line as a user runs it: ``faqbot ...``, in-process (the ``cli`` fixture)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.core.evaluation import METRIC_KEYS
-from bot.core.knowledge import load_knowledge
+from tests.inprocess import Cli
+from tests.shipped import shipped_knowledge
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BROKEN = FIXTURES / "knowledge_broken"
 EVAL = FIXTURES / "knowledge_eval"
+# Four entries: for tests not about the shipped knowledge, which costs a second a command.
+STORE_KNOWLEDGE = FIXTURES / "store_knowledge"
+SMALL = {"FAQBOT_KNOWLEDGE__PATHS": str(STORE_KNOWLEDGE)}
 REPOSITORY = SHIPPED_KNOWLEDGE.parent
 EXPECTED_METRICS = {
     "queries",
@@ -33,26 +34,11 @@ EXPECTED_METRICS = {
 
 
 @pytest.fixture
-def faqbot(tmp_path):
-    """Run ``python -m bot ARGS`` with the user's data folder (and database) in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
-    env.pop("DISCORD_TOKEN", None)
-    env["XDG_DATA_HOME"] = str(tmp_path / "data")
-    work = tmp_path / "work"
-    work.mkdir()
-
-    def run(*args: str, stdin: str = "", cwd: Path = work) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=cwd,
-            timeout=60,
-        )
-
-    return run
+def faqbot(cli: Cli, tmp_path: Path) -> Cli:
+    """``faqbot ARGS`` with the user's data folder (and database) in tmp_path, cwd tmp_path/work."""
+    cli.cwd = tmp_path / "work"
+    cli.cwd.mkdir()
+    return cli
 
 
 def test_ask_prints_the_vm_vs_container_answer(faqbot):
@@ -66,7 +52,7 @@ def test_ask_prints_the_vm_vs_container_answer(faqbot):
 
 
 def test_ask_uses_the_default_database_under_xdg_data_home(faqbot, tmp_path):
-    done = faqbot("ask", "site down 502")
+    done = faqbot("ask", "site down 502", env=SMALL)
 
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "data" / "faqbot" / "faqbot.sqlite3").exists()
@@ -85,7 +71,7 @@ def test_ask_json_prints_one_object_with_outcome_entry_score_candidates(faqbot):
 
 
 def test_ask_json_for_filler_has_outcome_none(faqbot):
-    done = faqbot("ask", "--json", "hi")
+    done = faqbot("ask", "--json", "hi", env=SMALL)
 
     result = json.loads(done.stdout)
     assert (result["outcome"], result["entry_id"], result["candidates"]) == ("none", None, [])
@@ -101,6 +87,10 @@ def test_ask_explain_shows_candidates_with_scores_and_why(faqbot):
     assert "best phrasing 'VM or container?' shares 100% of the weighted words" in out
 
 
+# Slow: a whole-data-set check (every shipped phrasing matched, seconds of CPU). The default run
+# checks the same thing of the shipped knowledge in tests/core/test_matcher.py
+# (test_every_shipped_phrasing_answers_with_its_own_entry) and validate's behaviour here below.
+@pytest.mark.slow
 def test_validate_shipped_knowledge_exits_0(faqbot):
     done = faqbot("validate", str(SHIPPED_KNOWLEDGE))
 
@@ -109,10 +99,10 @@ def test_validate_shipped_knowledge_exits_0(faqbot):
 
 
 def test_validate_without_paths_checks_the_configured_knowledge(faqbot):
-    done = faqbot("validate")
+    done = faqbot("validate", env=SMALL)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "0 colliding" in done.stderr
+    assert "4 entries, 0 colliding" in done.stderr
 
 
 def test_validate_broken_file_exits_1_and_names_file_entry_field(faqbot):
@@ -170,7 +160,7 @@ def test_validate_strict_fails_on_colliding_phrasings(faqbot, tmp_path):
 
 def test_exported_knowledge_validates(faqbot, tmp_path):
     exported = tmp_path / "export.yaml"
-    assert faqbot("export", "-o", str(exported)).returncode == 0
+    assert faqbot("export", "-o", str(exported), env=SMALL).returncode == 0
 
     done = faqbot("validate", "--strict", str(exported))
 
@@ -235,7 +225,7 @@ def test_console_answers_a_question_then_exits_0_on_eof(faqbot):
     done = faqbot("console", stdin="VM or container?\n")
 
     assert done.returncode == 0, done.stderr
-    shipped = len(load_knowledge([SHIPPED_KNOWLEDGE]).entries)
+    shipped = len(shipped_knowledge().entries)
     assert f"{shipped} entries loaded" in done.stdout
     assert "[answer] Should I use a VM or a container?" in done.stdout
     assert "Traceback" not in done.stderr
@@ -263,7 +253,7 @@ def test_console_none_of_these_logs_the_question_for_review(faqbot):
 
 
 def test_console_with_empty_input_exits_0(faqbot):
-    done = faqbot("console", stdin="")
+    done = faqbot("console", stdin="", env=SMALL)
 
     assert done.returncode == 0, done.stderr
     assert "Ask a hosting question" in done.stdout

@@ -1,4 +1,4 @@
-"""``faqbot entries ...`` and ``faqbot history``, run the way a curator runs them: a subprocess.
+"""``faqbot entries ...`` and ``faqbot history``, run the way a curator runs them (in-process).
 
 A module-scoped database is prepared once (an entry added, a phrasing added, an entry removed);
 each test works on its own copy of it, against the fixture knowledge.
@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.inprocess import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "tests" / "fixtures" / "store_knowledge"
@@ -38,34 +39,25 @@ data[field] = value
 open(path, "w", encoding="utf-8").write(yaml.safe_dump(data))
 """
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
+Run = Callable[..., CliResult]
 
 
 def runner(folder: Path, database: Path) -> Run:
-    """Run ``python -m bot ARGS`` on ``database`` with the fixture knowledge, cwd ``folder``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
-    for name in ("DISCORD_TOKEN", "VISUAL", "EDITOR"):
-        env.pop(name, None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    """Run ``faqbot ARGS`` on ``database`` with the fixture knowledge, cwd ``folder``."""
+    env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("FAQBOT_")}
+    env.update(dict.fromkeys(("DISCORD_TOKEN", "VISUAL", "EDITOR")))
     env["XDG_DATA_HOME"] = str(folder / "data")
     env["FAQBOT_STORAGE__DATABASE"] = str(database)
     env["FAQBOT_KNOWLEDGE__PATHS"] = str(KNOWLEDGE)
 
-    def run(*args: str | bytes, editor: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(*args: str | bytes, editor: str | None = None) -> CliResult:
         extra = {"EDITOR": editor} if editor else {}
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            capture_output=True,
-            text=True,
-            env={**env, **extra},
-            cwd=folder,
-            timeout=60,
-        )
+        return run_cli(*args, env={**env, **extra}, cwd=folder)
 
     return run
 
 
-def ok(done: subprocess.CompletedProcess[str]) -> str:
+def ok(done: CliResult) -> str:
     """The output of a command that must have succeeded."""
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

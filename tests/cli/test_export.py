@@ -19,6 +19,16 @@ from bot.core.overlay import apply_overlay
 from bot.core.service import KnowledgeService
 from bot.storage import OPERATOR_SCOPE, Store
 
+# The shipped topic files the moderators' changes touch, one they leave alone, and the synonyms:
+# each command loads and indexes the knowledge, and the other 26 files would only slow it.
+TOPICS = (
+    "backups.yaml",
+    "vms-containers.yaml",
+    "ssl-tls.yaml",
+    "certificates-paid.yaml",
+    "dns-domains.yaml",
+    "synonyms.yaml",
+)
 NEW_ENTRY = {
     "id": "ocsp-stapling",
     "question": "What is OCSP stapling?",
@@ -32,8 +42,10 @@ NEW_ENTRY = {
 def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path]]:
     """The knowledge the bot runs on, and a clone's copy of it to merge into."""
     running, clone = tmp_path / "running", tmp_path / "clone"
-    shutil.copytree(SHIPPED_KNOWLEDGE, running)
-    shutil.copytree(SHIPPED_KNOWLEDGE, clone)
+    for folder in (running, clone):
+        folder.mkdir()
+        for name in TOPICS:
+            shutil.copy(SHIPPED_KNOWLEDGE / name, folder / name)
     monkeypatch.setenv("FAQBOT_KNOWLEDGE__PATHS", str(running))
     monkeypatch.setenv("FAQBOT_STORAGE__DATABASE", str(tmp_path / "faqbot.sqlite3"))
     root = logging.getLogger()

@@ -1,4 +1,9 @@
-"""`faqbot run` as operators run it: a subprocess against the fake Discord, stopped by a signal."""
+"""`faqbot run` as operators run it: a subprocess against the fake Discord, stopped by a signal.
+
+Every subprocess test here is ``slow``: a real interpreter shows the signals, the exit codes a
+supervisor reads (75, 78) and the stderr it logs. The start-up failures and ``sync`` are also
+checked in-process, in the default run, by test_run_errors.py.
+"""
 
 from __future__ import annotations
 
@@ -131,6 +136,7 @@ async def test_sigterm_mid_burst_exits_0_in_time_and_loses_nothing_acknowledged(
     assert fake_discord.token not in logs
 
 
+@pytest.mark.slow
 async def test_missing_token_is_a_clear_error(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("FAQBOT_", "DISCORD_"))}
     environ["FAQBOT_STORAGE__DATABASE"] = str(tmp_path / "faqbot.sqlite3")
@@ -149,6 +155,7 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "sync"])
 async def test_unreachable_discord_is_one_line_and_the_retry_exit_code(
     command: str, tmp_path: Path
@@ -171,6 +178,7 @@ async def test_unreachable_discord_is_one_line_and_the_retry_exit_code(
     assert "restart may help" in line
 
 
+@pytest.mark.slow
 async def test_a_bad_configuration_stops_run_with_the_do_not_restart_code(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
     environ.update({"DISCORD_TOKEN": "abc.def.ghi", "FAQBOT_MATCHER__MARGIN": "lots"})
@@ -181,6 +189,7 @@ async def test_a_bad_configuration_stops_run_with_the_do_not_restart_code(tmp_pa
     assert "FAQBOT_MATCHER__MARGIN" in line and "restart will not help" in line
 
 
+@pytest.mark.slow
 async def test_rejected_token_is_a_clear_error_without_the_token(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
@@ -206,6 +215,7 @@ async def test_sigint_when_idle_exits_0(
     assert process.returncode == 0, err.decode()[-3000:]
 
 
+@pytest.mark.slow
 async def test_sync_registers_the_commands_globally(
     fake_discord: FakeDiscord, standard_guild: StandardGuild, tmp_path: Path
 ) -> None:
@@ -220,6 +230,7 @@ async def test_sync_registers_the_commands_globally(
     assert f"synced {len(request.json)} commands globally" in out.decode()
 
 
+@pytest.mark.slow
 async def test_corrupt_database_stops_run_with_a_clear_error(tmp_path: Path) -> None:
     database = tmp_path / "faqbot.sqlite3"
     database.write_bytes(b"SQLite format 3\x00" + b"\xa5" * 8192)

@@ -10,6 +10,7 @@ import pytest
 from bot.base.config import SHIPPED_KNOWLEDGE
 from bot.base.errors import KnowledgeError, Problem
 from bot.core.knowledge import Link, dump_entries, load_knowledge
+from tests.shipped import shipped_knowledge
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 GOOD = FIXTURES / "knowledge_good"
@@ -274,8 +275,11 @@ def test_dump_entries_round_trips_through_the_loader(tmp_path):
     assert "\n" in reloaded[0].answer  # multi-line answers survive as literal blocks
 
 
+# Slow: the whole shipped knowledge dumped and loaded again. The round trip's behaviour is checked
+# above on a small file in the default run, and tests/cli/test_export.py merges shipped topic files.
+@pytest.mark.slow
 def test_dump_entries_round_trips_the_shipped_knowledge(tmp_path):
-    original = load_knowledge([SHIPPED_KNOWLEDGE]).entries
+    original = shipped_knowledge().entries
     path = tmp_path / "all.yaml"
 
     path.write_text(dump_entries(original), encoding="utf-8")

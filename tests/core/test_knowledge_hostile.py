@@ -29,43 +29,77 @@ ENTRY = """entries:
 """
 
 
-def problems_in_child(*paths: Path, max_file_bytes: int | None = None) -> list[dict[str, str]]:
-    """The problems ``load_knowledge`` reports for ``paths``, loaded under the memory cap."""
-    limit = "" if max_file_bytes is None else f", max_file_bytes={max_file_bytes}"
+def problems_in_child(cases: dict[str, list[Path]]) -> dict[str, list[dict[str, str]]]:
+    """The problems ``load_knowledge`` reports for each case's paths, in one capped child.
+
+    One child for every case: an interpreter start and faqbot's imports cost about a second.
+    """
+    paths = {name: [str(p) for p in case] for name, case in cases.items()}
     result = run_capped(f"""
         import json
         from pathlib import Path
         from bot.base.errors import KnowledgeError
         from bot.core.knowledge import load_knowledge
-        try:
-            load_knowledge([Path(p) for p in {[str(p) for p in paths]!r}]{limit})
-        except KnowledgeError as exc:
-            print(json.dumps([vars(p) for p in exc.problems]))
-        else:
-            print("[]")
+        found = {{}}
+        for name, paths in {paths!r}.items():
+            try:
+                load_knowledge([Path(p) for p in paths])
+            except KnowledgeError as exc:
+                found[name] = [vars(p) for p in exc.problems]
+            else:
+                found[name] = []
+        print(json.dumps(found))
     """)
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout)
 
 
-def refusal(path: Path, file: Path | None = None, **limits: int) -> str:
-    """The one problem reported for ``path``, naming ``file`` (default: the path itself)."""
-    problems = problems_in_child(path, **limits)
-    assert [p["file"] for p in problems] == [str(file or path)], problems
+LAUGHS = {
+    "updated": HOSTILE / "laughs_updated.yaml",
+    "link-url": HOSTILE / "laughs_url.yaml",
+    "synonym": HOSTILE / "laughs_synonyms" / "synonyms.yaml",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    """Each hostile case: the path loaded and the file its one problem must name."""
+    folder = tmp_path_factory.mktemp("hostile")
+    linked, piped = folder / "linked", folder / "piped"
+    linked.mkdir()
+    piped.mkdir()
+    (linked / "zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(piped / "pipe.yaml")
+    huge = folder / "huge.yaml"
+    with huge.open("wb") as handle:  # sparse: 3 GiB of nothing, cheap to make
+        handle.truncate(3 * 1024**3)
+    return {
+        **{f"laughs-{name}": (path, path) for name, path in LAUGHS.items()},
+        "zero-link": (linked, linked / "zero.yaml"),
+        "dev-zero": (Path("/dev/zero"), Path("/dev/zero")),
+        "fifo": (piped, piped / "pipe.yaml"),
+        "huge": (huge, huge),
+    }
+
+
+@pytest.fixture(scope="module")
+def refusals(hostile: dict[str, tuple[Path, Path]]) -> dict[str, list[dict[str, str]]]:
+    """The problems reported for every hostile case, loaded under the memory cap."""
+    return problems_in_child({name: [path] for name, (path, _) in hostile.items()})
+
+
+def refusal(case: str, hostile: dict, refusals: dict) -> str:
+    """The one problem reported for ``case``, which must name the case's file."""
+    problems = refusals[case]
+    assert [p["file"] for p in problems] == [str(hostile[case][1])], problems
     return problems[0]["message"]
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        HOSTILE / "laughs_updated.yaml",
-        HOSTILE / "laughs_url.yaml",
-        HOSTILE / "laughs_synonyms" / "synonyms.yaml",
-    ],
-    ids=["updated", "link-url", "synonym"],
-)
-def test_a_billion_laughs_file_is_refused_cheaply_with_its_name(path: Path) -> None:
-    assert "aliases (*name) expand it" in refusal(path)
+@pytest.mark.parametrize("name", list(LAUGHS))
+def test_a_billion_laughs_file_is_refused_cheaply_with_its_name(
+    name: str, hostile: dict, refusals: dict
+) -> None:
+    assert "aliases (*name) expand it" in refusal(f"laughs-{name}", hostile, refusals)
 
 
 def test_honest_aliases_still_load(tmp_path: Path) -> None:
@@ -119,21 +153,16 @@ def test_an_impossible_date_is_a_problem_with_its_line(tmp_path: Path) -> None:
     assert "line 7" in problem.message and "day is out of range" in problem.message
 
 
-def test_a_link_to_dev_zero_in_the_folder_is_not_read(tmp_path: Path) -> None:
-    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
-
-    assert "symbolic link to a file outside" in refusal(tmp_path, tmp_path / "zero.yaml")
+def test_a_link_to_dev_zero_in_the_folder_is_not_read(hostile: dict, refusals: dict) -> None:
+    assert "symbolic link to a file outside" in refusal("zero-link", hostile, refusals)
 
 
-def test_dev_zero_named_directly_is_refused_as_a_device(tmp_path: Path) -> None:
-    assert "is a character device, not a regular file" in refusal(Path("/dev/zero"))
+def test_dev_zero_named_directly_is_refused_as_a_device(hostile: dict, refusals: dict) -> None:
+    assert "is a character device, not a regular file" in refusal("dev-zero", hostile, refusals)
 
 
-def test_a_fifo_in_the_folder_is_refused_not_waited_on(tmp_path: Path) -> None:
-    fifo = tmp_path / "pipe.yaml"
-    os.mkfifo(fifo)
-
-    assert "is a named pipe (FIFO), not a regular file" in refusal(tmp_path, fifo)
+def test_a_fifo_in_the_folder_is_refused_not_waited_on(hostile: dict, refusals: dict) -> None:
+    assert "is a named pipe (FIFO), not a regular file" in refusal("fifo", hostile, refusals)
 
 
 def test_a_link_leading_out_of_the_folder_is_refused(tmp_path: Path) -> None:
@@ -178,9 +207,5 @@ def test_a_file_over_the_size_cap_is_refused_naming_file_and_limit(tmp_path: Pat
     assert len(load_knowledge([path], max_file_bytes=size).entries) == 2
 
 
-def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    path = tmp_path / "huge.yaml"
-    with path.open("wb") as handle:  # sparse: 3 GiB of nothing, cheap to make
-        handle.truncate(3 * 1024**3)
-
-    assert "over the limit of 4,194,304" in refusal(path)
+def test_a_huge_file_is_refused_before_it_is_read(hostile: dict, refusals: dict) -> None:
+    assert "over the limit of 4,194,304" in refusal("huge", hostile, refusals)

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.base.config import SHIPPED_KNOWLEDGE, MatcherSettings
+from bot.base.config import MatcherSettings
 from bot.core.evaluation import load_queries
-from bot.core.knowledge import Entry, Knowledge, load_knowledge
+from bot.core.knowledge import Entry, Knowledge
 from bot.core.matcher import Matcher, MatchResult, Outcome
+from tests.shipped import shipped_knowledge
 
-SHIPPED: Knowledge = load_knowledge([SHIPPED_KNOWLEDGE])
+SHIPPED: Knowledge = shipped_knowledge()
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.base.config import SHIPPED_KNOWLEDGE
-from bot.core.knowledge import load_knowledge
 from bot.core.text import STOP_MARK, Normaliser, fold, words
+from tests.shipped import shipped_knowledge
 
 
 @pytest.fixture(scope="module")
 def shipped() -> Normaliser:
     """A normaliser with the shipped synonyms."""
-    return Normaliser(load_knowledge([SHIPPED_KNOWLEDGE]).synonyms)
+    return Normaliser(shipped_knowledge().synonyms)
 
 
 @pytest.fixture
