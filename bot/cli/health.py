@@ -36,12 +36,16 @@ def heartbeat_path(settings: Settings) -> Path:
     )
 
 
-def write_heartbeat(path: Path, *, now: float | None = None) -> None:
-    """Atomically replace the heartbeat file with the current time and process id."""
+def write_heartbeat(path: Path, *, now: float | None = None, status: str | None = None) -> None:
+    """Atomically replace the heartbeat file with the current time and process id (and a
+    status line, e.g. how far the background embedding has got)."""
     stamp = time.time() if now is None else now
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"time": stamp, "pid": os.getpid()}), encoding="utf-8")
+    beat: dict[str, object] = {"time": stamp, "pid": os.getpid()}
+    if status is not None:
+        beat["status"] = status
+    temporary.write_text(json.dumps(beat), encoding="utf-8")
     temporary.replace(path)
 
 
@@ -59,7 +63,9 @@ def check_heartbeat(
     """Healthy when ``path`` holds a heartbeat at most ``max_age`` seconds old."""
     current = time.time() if now is None else now
     try:
-        stamp = float(json.loads(path.read_text(encoding="utf-8"))["time"])
+        beat = json.loads(path.read_text(encoding="utf-8"))
+        stamp = float(beat["time"])
+        status = f"; {beat['status']}" if isinstance(beat.get("status"), str) else ""
     except FileNotFoundError:
         return HealthStatus(False, f"no heartbeat at {path}: the bot is not connected (yet)")
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -69,7 +75,7 @@ def check_heartbeat(
         return HealthStatus(
             False, f"heartbeat is {age:.0f} s old (limit {max_age:.0f} s): gateway connection lost"
         )
-    return HealthStatus(True, f"ok: heartbeat {max(age, 0.0):.0f} s old")
+    return HealthStatus(True, f"ok: heartbeat {max(age, 0.0):.0f} s old{status}")
 
 
 class Heartbeat:
@@ -81,10 +87,12 @@ class Heartbeat:
         is_connected: Callable[[], bool],
         *,
         interval: float = HEARTBEAT_INTERVAL,
+        status: Callable[[], str] | None = None,
     ) -> None:
         self.path = path
         self._is_connected = is_connected
         self._interval = interval
+        self._status = status
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -108,7 +116,7 @@ class Heartbeat:
                 await asyncio.sleep(min(self._interval, 1.0))
                 continue
             try:
-                write_heartbeat(self.path)
+                write_heartbeat(self.path, status=self._status() if self._status else None)
             except OSError as exc:
                 log.warning("cannot write the heartbeat file %s: %s", self.path, exc)
             await asyncio.sleep(self._interval)

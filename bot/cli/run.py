@@ -140,7 +140,7 @@ async def serve(settings: Settings, token: str) -> int:
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, _on_signal, stop, signum)
     try:
-        service = await KnowledgeService.open(settings)
+        service = await KnowledgeService.open(settings, background=True)
         retention = start_retention(service)
         try:
             async with FaqBot(settings, service) as bot:
@@ -163,7 +163,11 @@ async def _connected(bot: FaqBot, settings: Settings, stop: asyncio.Event) -> in
     """Connect, beat, and wait for ``stop``; then shut down in order."""
     import discord
 
-    heartbeat = Heartbeat(heartbeat_path(settings), lambda: _gateway_connected(bot))
+    heartbeat = Heartbeat(
+        heartbeat_path(settings),
+        lambda: _gateway_connected(bot),
+        status=lambda: f"matching: {bot.service.library.progress().line()}",
+    )
     connection = asyncio.create_task(bot.connect(reconnect=True), name="faqbot-gateway")
     stopping = asyncio.create_task(stop.wait(), name="faqbot-stop")
     heartbeat.start()
