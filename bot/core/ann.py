@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -108,3 +109,23 @@ class AnnIndex:
         _, ids = self._index.search(query, count)
         found = ids[0]
         return found[found >= 0]
+
+
+@dataclass(frozen=True, slots=True)
+class AnnBuild:
+    """An approximate index built off the loop, and the positions it was built from."""
+
+    index: AnnIndex
+    built: int  # positions [0, built) were offered to it
+    alive: Any  # np.ndarray[bool]: which of those were alive then
+
+
+class ArenaRows:
+    """Arena rows picked by index, read a slice at a time (no full copy for the ANN build)."""
+
+    def __init__(self, arena: np.ndarray, rows: np.ndarray) -> None:
+        self._arena, self._rows = arena, rows
+        self.shape = (len(rows), arena.shape[1])
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return self._arena[self._rows[key]]

@@ -16,78 +16,30 @@ rebuild, cheap enough for the event loop (its vectors were embedded beforehand i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.core.gathering import Visible
 from bot.core.knowledge import Entry
-from bot.core.vectors import (
-    TextEncoder,
-    VectorCache,
-    VectorStore,
-    load_stored,
-    save_pending,
-    text_key,
-)
+from bot.core.semantic_signal import SemanticQuery, SemanticSignal
+from bot.core.vectors import VectorCache, load_stored, save_pending, text_key
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from bot.core.ann import AnnIndex
+    from bot.core.ann import AnnBuild, AnnIndex
 
 __all__ = [
+    "SemanticQuery",
     "SemanticScorer",
-    "TextEncoder",
+    "SemanticSignal",
     "VectorCache",
-    "VectorStore",
     "load_stored",
     "save_pending",
     "text_key",
 ]
 
 DEAD = -2.0  # the cosine given to a dead position: below any real one
-
-
-@dataclass(frozen=True, slots=True)
-class SemanticQuery:
-    """A question embedded once; with exact search, its cosine to every position."""
-
-    text: str
-    vector: Any  # np.ndarray [dim]
-    cosines: Any  # np.ndarray [positions], or None when the approximate index proposes
-
-
-@dataclass(frozen=True, slots=True)
-class SemanticSignal:
-    """An entry's semantic evidence (a ``Signal``): best phrasing and centroid cosines."""
-
-    score: float  # the mean of the two: the semantic part of the fusion on its own 0..1 scale
-    nearest: float
-    centroid: float
-    phrasing: str
-    phrasings: int  # how many phrasings the entry has (the answer rule reads it)
-
-    @property
-    def coverage(self) -> float:
-        """An encoder has no notion of word coverage: always 1."""
-        return 1.0
-
-    @property
-    def why(self) -> str:
-        """The readable reason for the score."""
-        return (
-            f"closest phrasing {self.phrasing!r} cosine {self.nearest:.2f}; "
-            f"centroid of {self.phrasings} phrasings cosine {self.centroid:.2f}"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class AnnBuild:
-    """An approximate index built off the loop, and the positions it was built from."""
-
-    index: AnnIndex
-    built: int  # positions [0, built) were offered to it
-    alive: Any  # np.ndarray[bool]: which of those were alive then
+BULK = 8_192  # entries placed at a time when many are added (bounded temporaries)
 
 
 class SemanticScorer:
@@ -128,11 +80,40 @@ class SemanticScorer:
         texts = [t for e in entries for t in e.phrasings]
         rows = self.cache.rows(texts)  # one pass over new texts
         self._reserve(len(texts))
+        fresh = all(e.id not in self._entries and e.phrasings for e in entries)
+        if fresh and len(set(e.id for e in entries)) == len(entries):
+            for start in range(0, len(entries), BULK):  # bounded temporaries at 400,000 rows
+                part = entries[start : start + BULK]
+                done = sum(len(e.phrasings) for e in entries[:start])
+                size = sum(len(e.phrasings) for e in part)
+                self._put_new(part, rows[done : done + size])
+            return
         at = 0
         for entry in entries:
             count = len(entry.phrasings)
             self._put(entry, rows[at : at + count])
             at += count
+
+    def _put_new(self, entries: list[Entry], rows: list[int]) -> None:
+        """New entries, each with a phrasing, at once: their centroid norms in one pass."""
+        np = self._np
+        counts = np.fromiter((len(e.phrasings) for e in entries), np.int64, len(entries))
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        means = np.add.reduceat(self.cache.arena[rows], offsets, axis=0) / counts[:, None]
+        norms = np.linalg.norm(means, axis=1).tolist()
+        start, end = self._n, self._n + len(rows)
+        self._rows[start:end] = rows
+        self._alive[start:end] = True
+        positions = np.arange(start, end, dtype=np.int64)
+        for entry, offset, count, norm in zip(
+            entries, offsets.tolist(), counts.tolist(), norms, strict=True
+        ):
+            self._owners.extend([entry.id] * count)
+            block = positions[offset : offset + count]
+            self._entries[entry.id] = (tuple(entry.phrasings), block, float(norm))
+        self._n = end
+        if self._ann is not None:
+            self._ann.add(self.cache.arena[rows], positions)
 
     def upsert(self, entry: Entry) -> None:
         """Add an entry or replace it; only phrasings never seen before are embedded."""
@@ -195,14 +176,13 @@ class SemanticScorer:
 
     def prepare_ann(self) -> AnnBuild:
         """Build the approximate index over the live positions (slow: a worker thread)."""
-        from bot.core.ann import AnnIndex
+        from bot.core.ann import AnnBuild, AnnIndex, ArenaRows
 
         np = self._np
         built = self._n
         alive = self._alive[:built].copy()
         live = np.flatnonzero(alive)
-        arena = self.cache.arena
-        vectors = _Rows(arena, self._rows[live])
+        vectors = ArenaRows(self.cache.arena, self._rows[live])
         return AnnBuild(AnnIndex.build(vectors, live), built, alive)  # type: ignore[arg-type]
 
     def attach_ann(self, build: AnnBuild) -> None:
@@ -314,14 +294,3 @@ class SemanticScorer:
             score = round((nearest + centroid) / 2, 4)
             signals[entry_id] = SemanticSignal(score, nearest, centroid, texts[best], len(texts))
         return signals
-
-
-class _Rows:
-    """Arena rows picked by index, read a slice at a time (no full copy for the ANN build)."""
-
-    def __init__(self, arena: np.ndarray, rows: np.ndarray) -> None:
-        self._arena, self._rows = arena, rows
-        self.shape = (len(rows), arena.shape[1])
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        return self._arena[self._rows[key]]
