@@ -62,8 +62,9 @@ class Embedder:
 
     def progress(self, base: BaseLayer) -> Progress:
         """Where the work stands for this base."""
-        if base.matcher.hybrid:
-            return Progress(self.total or self.embedded, self.total or self.embedded, HYBRID)
+        scorer = base.matcher.semantic
+        if scorer is not None:
+            return Progress(scorer.live, scorer.live, HYBRID)
         return Progress(self.embedded, self.total, WAITING)
 
     async def start(
@@ -124,7 +125,7 @@ class Embedder:
             log.info("all %d phrasings have vectors: matching is hybrid", self.total)
         scorer = base.matcher.semantic
         if scorer is not None and await asyncio.to_thread(scorer.wants_ann):
-            log.info("building the approximate index of %d phrasings", scorer.positions)
+            log.info("building the approximate index of %d phrasings", scorer.live)
             built = await asyncio.to_thread(scorer.prepare_ann)
             if current() is base:
                 scorer.attach_ann(built)

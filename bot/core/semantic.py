@@ -65,9 +65,9 @@ class SemanticScorer:
         return len(self._entries)
 
     @property
-    def positions(self) -> int:
-        """Phrasing positions searched (dead ones included until a rebuild)."""
-        return self._n
+    def live(self) -> int:
+        """Phrasings of the entries held (each with its vector)."""
+        return self._n - self._dead
 
     @property
     def approximate(self) -> bool:

@@ -90,6 +90,7 @@ async def test_a_restart_embeds_nothing_unchanged_and_starts_hybrid(
     again = await Library.open(settings, background=True)
     try:
         assert again.base.matcher.hybrid and again.progress().mode == "hybrid"
+        assert again.progress().embedded == again.progress().total == phrasings(again)
         assert again.vectors.embedded == 0
     finally:
         await again.close()
