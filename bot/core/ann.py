@@ -11,9 +11,9 @@ cosines from the arena.
 
 faiss-cpu (the ``semantic`` extra) was chosen over usearch and hnswlib: hnswlib ships no wheel for
 this Python; an HNSW graph of usearch took 2 ms a vector to build here (13 minutes for 400,000)
-against about 40 s for the inverted file, which also adds and removes single vectors cheaply.
-Without faiss the scorer stays exact (slower, never wrong). faiss runs on ``threads`` OpenMP
-threads (1: the machine's other core belongs to the event loop and the encoder).
+against 40 s for an inverted file (114 s at load average 14), which also adds and removes
+single vectors cheaply. Without faiss the scorer stays exact (slower, never wrong). faiss runs
+on ``threads`` OpenMP threads (1: the other core belongs to the event loop and the encoder).
 """
 
 from __future__ import annotations
