@@ -142,9 +142,10 @@ def render_plan(plan: Plan, service: KnowledgeService) -> str:
 
 
 async def _session(settings: Settings) -> None:
-    async with await KnowledgeService.open(settings) as service:
+    async with await KnowledgeService.open(settings, background=True) as service:
         count = len(service.matcher)
-        print(f"faqbot console: {count} entries loaded.", file=sys.stdout)
+        matching = service.library.progress().line()
+        print(f"faqbot console: {count} entries loaded ({matching}).", file=sys.stdout)
         await converse(Responder.configured(service, settings), input, sys.stdout)
 
 

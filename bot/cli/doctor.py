@@ -16,15 +16,20 @@ import sys
 import tempfile
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.base.config import Settings, describe_sources
 from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
 from bot.base.shards import describe_shards
 from bot.cli.ops import TOKEN_VARIABLE, backup_database, inspect_database
+from bot.core.embedding import HYBRID, WAITING, Progress
 from bot.core.knowledge import load_knowledge
 from bot.core.overlay import apply_overlay
 from bot.storage import OPERATOR_SCOPE, Revision, Store
 from bot.storage.sqlite.migrations import LATEST
+
+if TYPE_CHECKING:
+    from bot.core.vectors import TextEncoder
 
 
 def _line(ok: bool, topic: str, message: str) -> bool:
@@ -102,6 +107,7 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     source = describe_sources(args.config)
     results = [_line(True, "config", f"{source}: valid (see: faqbot config check)")]
     database_ok, database_line, revisions = check_database(settings)
+    texts: list[str] | None = None  # the live phrasings, once the knowledge loads
     try:
         knowledge = load_knowledge(settings.knowledge.paths)
     except KnowledgeError as exc:
@@ -115,16 +121,18 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
         count = sum(not slot.removed for slot in slots.values())
         changed = f" ({len(revisions)} changed by moderators)" if revisions else ""
         results.append(_line(True, "knowledge", f"{count} entries load cleanly{changed}"))
+        texts = [t for s in slots.values() if not s.removed for t in s.entry.phrasings]
     results.append(_line(database_ok, "database", database_line))
-    results.append(_doctor_semantic(settings))
+    results.append(_doctor_semantic(settings, texts if database_ok else None))
     discord = settings.discord
     results.append(_line(True, "shards", describe_shards(discord.shard_ids, discord.shard_count)))
     results.append(_doctor_token())
     return _verdict(results)
 
 
-def _doctor_semantic(settings: Settings) -> bool:
-    """Whether the configured sentence encoder loads (as run would), or that there is none."""
+def _doctor_semantic(settings: Settings, texts: list[str] | None) -> bool:
+    """Whether the configured sentence encoder loads (as run would), or that there is none;
+    and how many of the live phrasings have a stored vector (what run starts with)."""
     if not settings.matcher.semantic.model:
         return _line(True, "semantic", "off (lexical-only)")
     from bot.core.models import ModelError, load_encoder
@@ -133,11 +141,35 @@ def _doctor_semantic(settings: Settings) -> bool:
         encoder = load_encoder(settings)
     except ModelError as exc:
         return _line(False, "semantic", str(exc))
-    return _line(
-        True,
-        "semantic",
-        f"on (hybrid): {encoder.model_path} loads, dim {encoder.dim}, {encoder.threads} thread(s)",
-    )
+    loads = f"{encoder.model_path} loads, dim {encoder.dim}, {encoder.threads} thread(s)"
+    if texts is None:
+        return _line(True, "semantic", f"on (hybrid): {loads}")
+    progress = _stored_progress(settings.storage.database, encoder, texts)
+    if progress.embedded < progress.total:
+        after = "run answers lexically until the rest are embedded in the background"
+    else:
+        after = "run starts hybrid"
+    return _line(True, "semantic", f"on (hybrid): {loads}; {progress.line()} ({after})")
+
+
+def _stored_progress(path: Path, encoder: TextEncoder, texts: list[str]) -> Progress:
+    """How many of ``texts`` have a vector stored for this model (read from a copy)."""
+    from bot.core.vectors import VectorCache, load_stored
+
+    cache = VectorCache(encoder)
+    total = len(set(texts))
+
+    async def load(copy: Path) -> None:
+        async with await Store.open(copy) as store:
+            await load_stored(cache, store, texts)
+
+    if path.exists():
+        with tempfile.TemporaryDirectory(prefix="faqbot-doctor-") as scratch:
+            copy = Path(scratch) / path.name
+            backup_database(path, copy)
+            asyncio.run(load(copy))
+    mode = HYBRID if len(cache) >= total else WAITING
+    return Progress(len(cache), total, mode)
 
 
 def _verdict(results: list[bool]) -> int:

@@ -93,8 +93,10 @@ def write_heartbeat(
     now: float | None = None,
     connected_at: float | None = None,
     gateway: GatewayState | None = None,
+    status: str | None = None,
 ) -> None:
-    """Atomically replace the heartbeat file: when all shards were last connected, and each."""
+    """Atomically replace the heartbeat file: when all shards were last connected, each shard,
+    and a status line (e.g. how far the background embedding has got)."""
     written = time.time() if now is None else now
     record: dict[str, Any] = {
         "time": written if connected_at is None else connected_at,
@@ -104,6 +106,8 @@ def write_heartbeat(
     if gateway is not None:
         record["shard_count"] = gateway.shard_count
         record["shards"] = [asdict(shard) for shard in gateway.shards]
+    if status is not None:
+        record["status"] = status
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(record), encoding="utf-8")
@@ -142,6 +146,7 @@ def check_heartbeat(
         record = json.loads(path.read_text(encoding="utf-8"))
         stamp = float(record["time"])
         gateway = read_gateway(record)
+        status = f"; {record['status']}" if isinstance(record.get("status"), str) else ""
     except FileNotFoundError:
         return HealthStatus(False, f"no heartbeat at {path}: the bot is not connected (yet)")
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -154,7 +159,7 @@ def check_heartbeat(
             f"heartbeat is {age:.0f} s old (limit {max_age:.0f} s): gateway connection lost"
             + shards,
         )
-    return HealthStatus(True, f"ok: heartbeat {max(age, 0.0):.0f} s old{shards}")
+    return HealthStatus(True, f"ok: heartbeat {max(age, 0.0):.0f} s old{shards}{status}")
 
 
 class Heartbeat:
@@ -171,11 +176,13 @@ class Heartbeat:
         *,
         gateway: Callable[[], GatewayState] | None = None,
         interval: float = HEARTBEAT_INTERVAL,
+        status: Callable[[], str] | None = None,
     ) -> None:
         self.path = path
         self._is_connected = is_connected
         self._gateway = gateway
         self._interval = interval
+        self._status = status
         self._task: asyncio.Task[None] | None = None
         self._connected_at: float | None = None
         self._written: tuple[tuple[int, bool], ...] | None = None
@@ -215,7 +222,12 @@ class Heartbeat:
 
     def _write(self, gateway: GatewayState | None) -> None:
         try:
-            write_heartbeat(self.path, connected_at=self._connected_at, gateway=gateway)
+            write_heartbeat(
+                self.path,
+                connected_at=self._connected_at,
+                gateway=gateway,
+                status=self._status() if self._status else None,
+            )
         except OSError as exc:
             log.warning("cannot write the heartbeat file %s: %s", self.path, exc)
 

@@ -146,7 +146,7 @@ async def serve(settings: Settings, token: str) -> int:
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, _on_signal, stop, signum)
     try:
-        service = await KnowledgeService.open(settings)
+        service = await KnowledgeService.open(settings, background=True)
         retention = start_retention(service)
         changes = ChangeFeed(service.library)
         changes.start()
@@ -176,6 +176,7 @@ async def _connected(bot: FaqBot, settings: Settings, stop: asyncio.Event) -> in
         heartbeat_path(settings),
         lambda: _gateway_connected(bot),
         gateway=lambda: gateway_state(bot),
+        status=lambda: f"matching: {bot.service.library.progress().line()}",
     )
     log.info(
         "running %s", describe_shards(settings.discord.shard_ids, settings.discord.shard_count)

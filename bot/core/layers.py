@@ -48,12 +48,14 @@ class BaseLayer:
         *,
         changed: Iterable[str] = (),
         vectors: VectorCache | None = None,
+        defer_semantic: bool = False,
     ) -> None:
         self._slots = slots
         self._changed = set(changed)  # ids the operator's overlay added, edited or removed
         self._owners = phrasing_owners(slots)
+        live = [s.entry for s in slots.values() if not s.removed]
         self.matcher = Matcher(
-            [s.entry for s in slots.values() if not s.removed], synonyms, settings, vectors=vectors
+            live, synonyms, settings, vectors=vectors, defer_semantic=defer_semantic
         )
 
     @property
@@ -138,8 +140,23 @@ class CommunityLayer:
     def _own_matcher(self) -> Matcher:
         if self._matcher is None:
             base = self.base.matcher
-            self._matcher = Matcher((), base.synonyms, base.settings, vectors=base.vectors)
+            self._matcher = Matcher(
+                (),
+                base.synonyms,
+                base.settings,
+                vectors=base.vectors,
+                defer_semantic=not base.hybrid,
+            )
         return self._matcher
+
+    def follow_base_mode(self) -> None:
+        """Turn this community's own index hybrid once the base is (its few vectors are in
+        the cache already: the library embeds them before the layer is built)."""
+        own, base = self._matcher, self.base.matcher
+        if own is not None and base.hybrid and not own.hybrid and base.vectors is not None:
+            from bot.core.semantic import SemanticScorer
+
+            own.attach_semantic(SemanticScorer(base.vectors, own.semantic_snapshot()))
 
     @property
     def normaliser(self) -> Normaliser:
@@ -214,6 +231,7 @@ class CommunityLayer:
             matcher.upsert(slot.entry)
 
     def _merged(self, text: str, limit: int) -> tuple[list[Candidate], bool]:
+        self.follow_base_mode()  # both rankings must be on one scale
         ranked, as_typed = self.base.matcher.ranked(text, limit, self.visible)
         if self._matcher is not None and len(self._matcher):
             own, own_typed = self._matcher.ranked(text, limit)

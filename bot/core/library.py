@@ -15,11 +15,13 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Self
 
 from bot.base.config import Settings
 from bot.base.errors import KnowledgeError, Problem
+from bot.core.embedding import INLINE_EMBED, Embedder, Progress, vector_base
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.layers import BaseLayer, CommunityLayer, topic_of
 from bot.core.models import load_encoder
@@ -41,7 +43,15 @@ log = logging.getLogger(__name__)
 
 
 class Library:
-    """The shared base and the services of every scope asked for so far."""
+    """The shared base and the services of every scope asked for so far.
+
+    With an encoder, missing vectors are embedded before ``open`` returns, unless
+    ``background=True`` (``run``, the console): then a base missing more than ``inline_embed``
+    vectors answers lexically at once and ``embedder`` completes them (``bot.core.embedding``).
+    A reload does the same whenever the library was opened in the background mode.
+    """
+
+    inline_embed = INLINE_EMBED
 
     def __init__(
         self,
@@ -63,12 +73,26 @@ class Library:
         self.operator = KnowledgeService(self, OPERATOR_SCOPE, base)
         self._communities: dict[str, KnowledgeService] = {}
         self._missed = 0  # changes to communities not built: one being built must read again
+        self.background = False
+        self.embedder = Embedder(vectors, store) if vectors is not None else None
+
+    def progress(self) -> Progress:
+        """How far the vectors are, and whether matching is hybrid yet."""
+        if self.embedder is None:
+            return Progress(0, 0, "lexical")
+        return self.embedder.progress(self.base)
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, knowledge: Knowledge | None = None, store: Store | None = None
+        cls,
+        settings: Settings,
+        *,
+        knowledge: Knowledge | None = None,
+        store: Store | None = None,
+        background: bool = False,
     ) -> Self:
-        """Load the YAML (KnowledgeError if broken), open the store and apply the overlay."""
+        """Load the YAML (KnowledgeError if broken), open the store and apply the overlay;
+        ``background``: answer lexically while missing vectors are computed."""
         limit = settings.knowledge.max_file_bytes
         knowledge = knowledge or load_knowledge(settings.knowledge.paths, max_file_bytes=limit)
         # A configured model that cannot be loaded stops here (ModelError), before the store.
@@ -81,17 +105,31 @@ class Library:
             if vectors is None:
                 base = build_base(knowledge, revisions, settings)
             else:
-                slots = apply_overlay(knowledge.entries, revisions)
-                await load_stored(vectors, store, live_phrasings(slots.values()))
-                # Embedding what is not stored yet takes time: off the event loop.
-                base = await asyncio.to_thread(build_base, knowledge, revisions, settings, vectors)
-                await save_pending(vectors, store)
+                build = partial(build_base, knowledge, revisions, settings, vectors)
+                texts = live_phrasings(apply_overlay(knowledge.entries, revisions).values())
+                inline = cls.inline_embed if background else None
+                base = await vector_base(texts, vectors, store, inline, build)
             await store.expire_text()
         except BaseException:
             await store.close()
             raise
         log.info("knowledge ready with %d entries", len(base))
-        return cls(settings, knowledge, store, base, vectors, seq=seq)
+        library = cls(settings, knowledge, store, base, vectors, seq=seq)
+        library.background = background
+        await library._start_vector_work()
+        return library
+
+    async def _start_vector_work(self) -> None:
+        """Complete the base's vectors, or build its approximate index, in the background."""
+        embedder, base = self.embedder, self.base
+        if embedder is None:
+            return
+        scorer = base.matcher.semantic
+        if scorer is None or await asyncio.to_thread(scorer.wants_ann):
+            texts = live_phrasings(base.slots())
+            own = [live_phrasings(s.matcher.own_slots()) for s in self._communities.values()]
+            texts += [t for part in own for t in part]
+            await embedder.start(base, lambda: self.base, texts)
 
     async def community(self, scope: str) -> KnowledgeService:
         """The service of one scope (a guild id, or ``operator``), built on first use."""
@@ -120,7 +158,10 @@ class Library:
         own = await own_slots(self.store.scoped(scope), base)
         if self.vectors is None:
             return CommunityLayer(base, own, topics_off=self.topics_off(scope))
-        await load_stored(self.vectors, self.store, live_phrasings(own.values()))
+        texts = live_phrasings(own.values())
+        await load_stored(self.vectors, self.store, texts)
+        # A community's few own phrasings are embedded before it answers, hybrid base or not.
+        await asyncio.to_thread(self.vectors.embed_missing, texts)
         layer = await asyncio.to_thread(
             CommunityLayer, base, own, topics_off=self.topics_off(scope)
         )
@@ -140,9 +181,7 @@ class Library:
         async with self.change_lock:
             revisions = await self.store.scoped(OPERATOR_SCOPE).current_revisions()
             try:
-                knowledge, base = await asyncio.wait_for(
-                    asyncio.to_thread(self._stage, paths, revisions), budget
-                )
+                knowledge, base = await asyncio.wait_for(self._stage(paths, revisions), budget)
             except KnowledgeError:
                 log.warning("reload refused: the knowledge has problems; keeping the current one")
                 raise
@@ -166,6 +205,7 @@ class Library:
             self.operator.bind(base)
             for scope, service in self._communities.items():
                 service.bind(layers[scope])
+            await self._start_vector_work()
             if announce:
                 await self.store.note_reload()
         log.info("knowledge reloaded: %d entries", len(base))
@@ -221,13 +261,20 @@ class Library:
             await save_pending(vectors, self.store)
         return 1
 
-    def _stage(
+    async def _stage(
         self, paths: tuple[Path, ...], revisions: Sequence[Revision]
     ) -> tuple[Knowledge, BaseLayer]:
-        """Load, overlay and index the knowledge (runs in a worker thread)."""
+        """Load, overlay and index the knowledge (the work runs in worker threads)."""
         limit = self.settings.knowledge.max_file_bytes
-        knowledge = load_knowledge(paths, max_file_bytes=limit)
-        return knowledge, build_base(knowledge, revisions, self.settings, self.vectors)
+        knowledge = await asyncio.to_thread(load_knowledge, paths, max_file_bytes=limit)
+        if self.vectors is None:
+            return knowledge, await asyncio.to_thread(
+                build_base, knowledge, revisions, self.settings
+            )
+        build = partial(build_base, knowledge, revisions, self.settings, self.vectors)
+        texts = live_phrasings(apply_overlay(knowledge.entries, revisions).values())
+        inline = self.inline_embed if self.background else None
+        return knowledge, await vector_base(texts, self.vectors, self.store, inline, build)
 
     async def stats_everywhere(
         self, period: dt.timedelta = dt.timedelta(days=7), *, top: int = 5
@@ -243,7 +290,9 @@ class Library:
         return sum_stats(parts, top)
 
     async def close(self) -> None:
-        """Close the store."""
+        """Stop the background vector work, then close the store."""
+        if self.embedder is not None:
+            await self.embedder.stop()
         await self.store.close()
 
 
@@ -252,12 +301,20 @@ def build_base(
     revisions: Sequence[Revision],
     settings: Settings,
     vectors: VectorCache | None = None,
+    defer_semantic: bool = False,
 ) -> BaseLayer:
     """The base layer: the YAML with the operator's overlay applied, indexed (hybrid when
-    given the encoder's vectors)."""
+    given the encoder's vectors, unless deferred)."""
     slots = apply_overlay(knowledge.entries, revisions)
     changed = {revision.entry_id for revision in revisions}
-    return BaseLayer(slots, knowledge.synonyms, settings.matcher, changed=changed, vectors=vectors)
+    return BaseLayer(
+        slots,
+        knowledge.synonyms,
+        settings.matcher,
+        changed=changed,
+        vectors=vectors,
+        defer_semantic=defer_semantic,
+    )
 
 
 def live_phrasings(slots: Iterable[Slot]) -> list[str]:

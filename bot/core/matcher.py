@@ -91,16 +91,19 @@ class Matcher:
         settings: MatcherSettings | None = None,
         *,
         vectors: VectorCache | None = None,
+        defer_semantic: bool = False,
     ) -> None:
         self.settings = settings or MatcherSettings()
         self.synonyms: Mapping[str, tuple[str, ...]] = synonyms or {}
         self.index = PhrasingIndex(entries, synonyms)
         self.lexical = LexicalScorer(self.index)
         self.signatures = SignatureIndex(self.index.entries())
-        # With a vector cache (an encoder is configured) the matcher is hybrid.
+        # With a vector cache (an encoder is configured) the matcher is hybrid; deferred, it
+        # matches lexically until ``attach_semantic`` (vectors are computed in the background).
         self.vectors = vectors
         self.semantic: SemanticScorer | None = None
-        if vectors is not None:
+        self._changed: set[str] = set()  # ids edited since the deferred scorer's snapshot
+        if vectors is not None and not defer_semantic:
             from bot.core.semantic import SemanticScorer
 
             self.semantic = SemanticScorer(vectors, self.index.entries())
@@ -137,6 +140,8 @@ class Matcher:
         self.signatures.upsert(entry)
         if self.semantic is not None:
             self.semantic.upsert(entry)
+        elif self.vectors is not None:
+            self._changed.add(entry.id)
 
     def remove(self, entry_id: str) -> None:
         """Drop an entry (no error if it is not there)."""
@@ -144,6 +149,25 @@ class Matcher:
         self.signatures.remove(entry_id)
         if self.semantic is not None:
             self.semantic.remove(entry_id)
+        elif self.vectors is not None:
+            self._changed.add(entry_id)
+
+    def semantic_snapshot(self) -> list[Entry]:
+        """The entries a deferred semantic scorer is built from (event loop; edits from now on
+        are replayed by ``attach_semantic``)."""
+        self._changed = set()
+        return self.index.entries()
+
+    def attach_semantic(self, scorer: SemanticScorer) -> None:
+        """Switch to hybrid in one step with a scorer built from ``semantic_snapshot``."""
+        for entry_id in self._changed:
+            entry = self.index.get(entry_id)
+            if entry is None:
+                scorer.remove(entry_id)
+            else:
+                scorer.upsert(entry)
+        self._changed = set()
+        self.semantic = scorer
 
     # Ranking and the outcome rule.
 

@@ -1,131 +1,45 @@
 """The semantic scorer: entries ranked by the cosine of a sentence encoder's vectors.
 
-It implements the core's ``Scorer`` seam over an encoder (``bot.semantic.encoder``): every
-phrasing of every entry is one row of a matrix of unit vectors, so a query's cosines with all of
-them are one matrix product (exact search; fine up to ~40,000 phrasings). An entry's semantic
-evidence is its best phrasing's cosine and its centroid's cosine (``bot.semantic.fusion``).
+It implements the core's ``Scorer`` seam over an encoder (``bot.semantic.encoder``). Every
+phrasing is a *position* of the scorer pointing at a row of the shared vector arena
+(``bot.core.vectors``): the scorer holds row numbers, never a copy of the vectors. An entry's
+semantic evidence is its best phrasing's cosine and its centroid's cosine (``bot.semantic.fusion``).
 
-Vectors come from a ``VectorCache`` keyed by the sha256 of the exact encoder input, so an edit
-embeds only the phrasings it changed, and two matchers (the base and a community's own) never
-embed the same text twice. What the cache computed is kept in ``pending`` until the caller
-persists it (``Store.put_vectors``); numpy is imported only when a scorer is built.
+Search is exact (one matrix product over the arena) below ``ann.MIN_ROWS`` phrasings, so results
+there are those of a plain product. Above it the nearest phrasings come from an approximate index
+(``bot.core.ann``), built in a worker thread and swapped in at once (``prepare_ann`` then
+``attach_ann``); until it exists the search stays exact. Either way the candidates are scored with
+exact cosines. An edit appends positions for the new phrasings and marks the old ones dead: no
+rebuild, cheap enough for the event loop (its vectors were embedded beforehand in a thread).
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from bot.core.gathering import Visible
 from bot.core.knowledge import Entry
+from bot.core.semantic_signal import SemanticQuery, SemanticSignal
+from bot.core.vectors import VectorCache, load_stored, save_pending, text_key
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from bot.core.ann import AnnBuild, AnnIndex
 
-QUERY_MEMO = 64  # query vectors remembered (a question is embedded in a thread, then matched)
+__all__ = [
+    "SemanticQuery",
+    "SemanticScorer",
+    "SemanticSignal",
+    "VectorCache",
+    "load_stored",
+    "save_pending",
+    "text_key",
+]
 
-
-class TextEncoder(Protocol):
-    """What the scorer needs of an encoder (``bot.semantic.encoder.Encoder`` is one)."""
-
-    model_hash: str
-    dim: int
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit float32 row per text."""
-        ...
-
-
-def text_key(text: str) -> str:
-    """The key of an encoder input: the sha256 of its exact text (no text is stored)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class VectorCache:
-    """Phrasing vectors by text key, for one encoder; new ones wait in ``pending`` to be stored."""
-
-    def __init__(self, encoder: TextEncoder) -> None:
-        self.encoder = encoder
-        self.vectors: dict[str, np.ndarray] = {}
-        self.pending: dict[str, np.ndarray] = {}
-        self.embedded = 0  # texts this cache had to run through the encoder
-        # Recent query vectors: a front end embeds a question in a worker thread, then matches
-        # on the event loop with the vector found here (the index is never read off the loop).
-        self._queries: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def query_vector(self, text: str) -> np.ndarray:
-        """The vector of a question (recent ones remembered; never persisted)."""
-        with self._lock:
-            found = self._queries.get(text)
-        if found is not None:
-            return found
-        vector = self.encoder.embed([text])[0]
-        with self._lock:
-            if len(self._queries) >= QUERY_MEMO:
-                self._queries.pop(next(iter(self._queries)))
-            self._queries[text] = vector
-        return vector
-
-    def load(self, items: dict[str, np.ndarray]) -> None:
-        """Vectors read from the store (already persisted)."""
-        self.vectors.update(items)
-
-    def get(self, texts: Sequence[str]) -> np.ndarray:
-        """The vectors of these texts, in order, embedding only the ones not known yet."""
-        import numpy as np
-
-        keys = [text_key(t) for t in texts]
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}
-        if missing:
-            fresh = self.encoder.embed(list(missing.values()))
-            self.embedded += len(missing)
-            for key, vector in zip(missing, fresh, strict=True):
-                self.vectors[key] = self.pending[key] = np.asarray(vector, dtype=np.float32)
-        if not keys:
-            return np.zeros((0, self.encoder.dim), dtype=np.float32)
-        return np.vstack([self.vectors[k] for k in keys])
-
-    def take_pending(self) -> dict[str, np.ndarray]:
-        """The vectors computed since the last call (to persist), and forget they were new."""
-        pending, self.pending = self.pending, {}
-        return pending
-
-
-@dataclass(frozen=True, slots=True)
-class SemanticQuery:
-    """A question embedded once, with its cosine to every phrasing row."""
-
-    text: str
-    cosines: Any  # np.ndarray [rows]
-
-
-@dataclass(frozen=True, slots=True)
-class SemanticSignal:
-    """An entry's semantic evidence (a ``Signal``): best phrasing and centroid cosines."""
-
-    score: float  # the mean of the two: the semantic part of the fusion on its own 0..1 scale
-    nearest: float
-    centroid: float
-    phrasing: str
-    phrasings: int  # how many phrasings the entry has (the answer rule reads it)
-
-    @property
-    def coverage(self) -> float:
-        """An encoder has no notion of word coverage: always 1."""
-        return 1.0
-
-    @property
-    def why(self) -> str:
-        """The readable reason for the score."""
-        return (
-            f"closest phrasing {self.phrasing!r} cosine {self.nearest:.2f}; "
-            f"centroid of {self.phrasings} phrasings cosine {self.centroid:.2f}"
-        )
+DEAD = -2.0  # the cosine given to a dead position: below any real one
+BULK = 8_192  # entries placed at a time when many are added (bounded temporaries)
 
 
 class SemanticScorer:
@@ -139,150 +53,244 @@ class SemanticScorer:
         self._np = np
         self.cache = cache
         self._entries: dict[str, tuple[tuple[str, ...], np.ndarray, float]] = {}
-        self._matrix: np.ndarray | None = None
-        self._owners: list[str] = []
-        self._texts: list[str] = []
-        self._starts: dict[str, int] = {}
+        self._rows = np.zeros(0, dtype=np.int64)  # position -> arena row
+        self._alive = np.zeros(0, dtype=bool)
+        self._owners: list[str] = []  # position -> entry id
+        self._n = 0  # positions in use
+        self._dead = 0
+        self._ann: AnnIndex | None = None
         self.upsert_many(entries)
-        self._rows()  # built now, not by the first question (400,000 rows take about 1 s)
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def live(self) -> int:
+        """Phrasings of the entries held (each with its vector)."""
+        return self._n - self._dead
+
+    @property
+    def approximate(self) -> bool:
+        """Whether proposals come from the approximate index."""
+        return self._ann is not None
+
     def upsert_many(self, entries: Iterable[Entry]) -> None:
         """Add or replace several entries (their unknown phrasings embedded together)."""
         entries = list(entries)
-        self.cache.get([t for e in entries for t in e.phrasings])  # one pass over new texts
+        texts = [t for e in entries for t in e.phrasings]
+        rows = self.cache.rows(texts)  # one pass over new texts
+        self._reserve(len(texts))
+        fresh = all(e.id not in self._entries and e.phrasings for e in entries)
+        if fresh and len(set(e.id for e in entries)) == len(entries):
+            for start in range(0, len(entries), BULK):  # bounded temporaries at 400,000 rows
+                part = entries[start : start + BULK]
+                done = sum(len(e.phrasings) for e in entries[:start])
+                size = sum(len(e.phrasings) for e in part)
+                self._put_new(part, rows[done : done + size])
+            return
+        at = 0
         for entry in entries:
-            self.upsert(entry)
+            count = len(entry.phrasings)
+            self._put(entry, rows[at : at + count])
+            at += count
+
+    def _put_new(self, entries: list[Entry], rows: list[int]) -> None:
+        """New entries, each with a phrasing, at once: their centroid norms in one pass."""
+        np = self._np
+        counts = np.fromiter((len(e.phrasings) for e in entries), np.int64, len(entries))
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        means = np.add.reduceat(self.cache.arena[rows], offsets, axis=0) / counts[:, None]
+        norms = np.linalg.norm(means, axis=1).tolist()
+        start, end = self._n, self._n + len(rows)
+        self._rows[start:end] = rows
+        self._alive[start:end] = True
+        positions = np.arange(start, end, dtype=np.int64)
+        for entry, offset, count, norm in zip(
+            entries, offsets.tolist(), counts.tolist(), norms, strict=True
+        ):
+            self._owners.extend([entry.id] * count)
+            block = positions[offset : offset + count]
+            self._entries[entry.id] = (tuple(entry.phrasings), block, float(norm))
+        self._n = end
+        if self._ann is not None:
+            self._ann.add(self.cache.arena[rows], positions)
 
     def upsert(self, entry: Entry) -> None:
         """Add an entry or replace it; only phrasings never seen before are embedded."""
+        old = self._entries.get(entry.id)
+        if old is not None and old[0] == tuple(entry.phrasings):
+            return
+        rows = self.cache.rows(entry.phrasings)
+        self._reserve(len(rows))
+        self._put(entry, rows)
+
+    def remove(self, entry_id: str) -> None:
+        """Drop an entry's positions (no error if it is not there)."""
+        held = self._entries.pop(entry_id, None)
+        if held is not None:
+            self._kill(held[1])
+
+    def _reserve(self, more: int) -> None:
+        np = self._np
+        need = self._n + more
+        if need > len(self._rows):
+            size = max(need, 2 * len(self._rows), 64)
+            rows, alive = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=bool)
+            rows[: self._n], alive[: self._n] = self._rows[: self._n], self._alive[: self._n]
+            self._rows, self._alive = rows, alive
+
+    def _put(self, entry: Entry, rows: list[int]) -> None:
+        np = self._np
         texts = tuple(entry.phrasings)
         old = self._entries.get(entry.id)
         if old is not None and old[0] == texts:
             return
-        vectors = self.cache.get(texts)
-        norm = float(self._np.linalg.norm(vectors.mean(axis=0))) if len(texts) else 1.0
-        self._entries[entry.id] = (texts, vectors, norm)
-        self._matrix = None
+        start, end = self._n, self._n + len(rows)
+        self._rows[start:end] = rows
+        self._alive[start:end] = True
+        self._owners.extend([entry.id] * len(rows))
+        self._n = end  # published after the rows: a reader never sees a half-written position
+        positions = np.arange(start, end, dtype=np.int64)
+        norm = 1.0
+        if rows:
+            norm = float(np.linalg.norm(self.cache.arena[rows].mean(axis=0)))
+        self._entries[entry.id] = (texts, positions, norm)
+        if old is not None:
+            self._kill(old[1])
+        if self._ann is not None and rows:
+            self._ann.add(self.cache.arena[rows], positions)
 
-    def remove(self, entry_id: str) -> None:
-        """Drop an entry's rows (no error if it is not there)."""
-        if self._entries.pop(entry_id, None) is not None:
-            self._matrix = None
+    def _kill(self, positions: np.ndarray) -> None:
+        self._alive[positions] = False
+        self._dead += len(positions)
+        if self._ann is not None:
+            self._ann.remove(positions)
 
-    def _rows(self) -> np.ndarray:
-        """The matrix of every phrasing vector, rebuilt after a change (an entry's rows are
-        contiguous from ``_starts[id]``)."""
-        if self._matrix is None:
-            np = self._np
-            self._owners, self._texts, self._starts, blocks = [], [], {}, []
-            for entry_id, (texts, vectors, _) in self._entries.items():
-                self._starts[entry_id] = len(self._owners)
-                self._owners.extend([entry_id] * len(texts))
-                self._texts.extend(texts)
-                blocks.append(vectors)
-            dim = self.cache.encoder.dim
-            self._matrix = np.vstack(blocks) if blocks else np.zeros((0, dim), np.float32)
-            del blocks
-            # Each entry's rows become a view of the matrix: one copy of the vectors, not two.
-            for entry_id, (texts, _, norm) in self._entries.items():
-                start = self._starts[entry_id]
-                view = self._matrix[start : start + len(texts)]
-                self._entries[entry_id] = (texts, view, norm)
-        return self._matrix
+    # -- the approximate index --------------------------------------------------------------
+
+    def wants_ann(self) -> bool:
+        """Whether this scorer is large enough for the approximate index (and faiss is here)."""
+        from bot.core import ann
+
+        return self._ann is None and self._n - self._dead >= ann.MIN_ROWS and ann.available()
+
+    def prepare_ann(self) -> AnnBuild:
+        """Build the approximate index over the live positions (slow: a worker thread)."""
+        from bot.core.ann import AnnBuild, AnnIndex, ArenaRows
+
+        np = self._np
+        built = self._n
+        alive = self._alive[:built].copy()
+        live = np.flatnonzero(alive)
+        vectors = ArenaRows(self.cache.arena, self._rows[live])
+        return AnnBuild(AnnIndex.build(vectors, live), built, alive)  # type: ignore[arg-type]
+
+    def attach_ann(self, build: AnnBuild) -> None:
+        """Swap the built index in (event loop): it catches up with edits made meanwhile."""
+        np = self._np
+        index = build.index
+        died = np.flatnonzero(build.alive & ~self._alive[: build.built])
+        index.remove(died)
+        new = np.arange(build.built, self._n)
+        new = new[self._alive[build.built : self._n]]
+        index.add(self.cache.arena[self._rows[new]], new)
+        self._ann = index
+
+    def ensure_ann(self) -> bool:
+        """Build and attach the approximate index now if it is wanted (benchmarks, tools)."""
+        if not self.wants_ann():
+            return False
+        self.attach_ann(self.prepare_ann())
+        return True
+
+    # -- searching --------------------------------------------------------------------------
 
     def prepare(self, text: str) -> SemanticQuery | None:
         """The question embedded once (queries are never cached); None for empty knowledge."""
         if not self._entries or not text.strip():
             return None
         vector = self.cache.query_vector(text)
-        return SemanticQuery(text, self._rows() @ vector)
+        if self._ann is not None:
+            return SemanticQuery(text, vector, None)
+        return SemanticQuery(text, vector, self._all_cosines(vector))
+
+    def _all_cosines(self, vector: np.ndarray) -> np.ndarray:
+        count = self.cache.count  # read before the arena: every row below it is written
+        arena, n = self.cache.arena, self._n
+        rows = self._rows[:n]
+        # Most of the arena ours: one product, then pick our rows; a few rows (a community's
+        # own entries): gather them first.
+        mine = 2 * n >= count
+        cosines = (arena[:count] @ vector)[rows] if mine else arena[rows] @ vector
+        if self._dead:
+            cosines[~self._alive[:n]] = DEAD
+        return cosines
+
+    def _cosines(self, query: SemanticQuery, positions: np.ndarray) -> np.ndarray:
+        if query.cosines is not None:
+            return query.cosines[positions]
+        return self.cache.arena[self._rows[positions]] @ query.vector
 
     def propose(
         self, query: SemanticQuery, limit: int, visible: Visible | None = None
     ) -> list[str]:
         """The ``limit`` visible entries with the nearest phrasings, best first."""
+        take = max(4 * limit, 64)
+        while True:
+            order, complete = self._nearest(query, take)
+            found = self._distinct(order, limit, visible)
+            if len(found) == limit or complete:
+                return found
+            take *= 4
+
+    def _nearest(self, query: SemanticQuery, take: int) -> tuple[Any, bool]:
+        """Positions nearest first (about ``take``), and whether that is every position."""
         np = self._np
-        cosines, owners = query.cosines, self._owners
+        if query.cosines is None:
+            if take <= 4096:  # the index's order is approximate: re-order by exact cosine
+                found = self._ann.search(query.vector, take)  # type: ignore[union-attr]
+                exact = self._cosines(query, found)
+                return found[np.argsort(-exact, kind="stable")], False
+            query = SemanticQuery(query.text, query.vector, self._all_cosines(query.vector))
+        cosines = query.cosines
+        if take >= len(cosines):
+            return np.argsort(-cosines, kind="stable"), True
+        part = np.argpartition(-cosines, take - 1)[:take]
+        return part[np.argsort(-cosines[part], kind="stable")], False
+
+    def _distinct(self, order: Iterable[int], limit: int, visible: Visible | None) -> list[str]:
+        owners, alive = self._owners, self._alive
         found: list[str] = []
         seen: set[str] = set()
-        take = min(len(cosines), max(4 * limit, 64))
-        while True:
-            # Read the nearest rows in growing slices until enough distinct entries are found.
-            part = np.argpartition(-cosines, take - 1)[:take] if take < len(cosines) else None
-            order = part[np.argsort(-cosines[part], kind="stable")] if part is not None else None
-            if order is None:
-                order = np.argsort(-cosines, kind="stable")
-            for row in order:
-                entry_id = owners[row]
-                if entry_id in seen:
-                    continue
-                seen.add(entry_id)
-                if visible is None or visible(entry_id):
-                    found.append(entry_id)
-                    if len(found) == limit:
-                        return found
-            if take >= len(cosines):
-                return found
-            found.clear()
-            seen.clear()
-            take = min(len(cosines), take * 4)
+        for position in order:
+            entry_id = owners[position]
+            if entry_id in seen or not alive[position]:
+                continue
+            seen.add(entry_id)
+            if visible is None or visible(entry_id):
+                found.append(entry_id)
+                if len(found) == limit:
+                    break
+        return found
 
     def score(self, query: SemanticQuery, entry_ids: Iterable[str]) -> dict[str, SemanticSignal]:
         """A signal for each given entry this scorer holds (unknown ids are left out)."""
-        self._rows()
-        signals = {}
-        for entry_id in entry_ids:
-            held = self._entries.get(entry_id)
-            if held is None:
-                continue
-            texts, _, norm = held
+        np = self._np
+        held = [(e, h) for e in entry_ids if (h := self._entries.get(e)) is not None]
+        if not held:
+            return {}
+        every = np.concatenate([positions for _, (_, positions, _) in held])
+        cosines = self._cosines(query, every) if len(every) else every
+        signals, at = {}, 0
+        for entry_id, (texts, _, norm) in held:
             if not texts:
                 signals[entry_id] = SemanticSignal(0.0, 0.0, 0.0, "", 0)
                 continue
-            start = self._starts[entry_id]
-            values = query.cosines[start : start + len(texts)]
+            values = cosines[at : at + len(texts)]
+            at += len(texts)
             best = int(values.argmax())
             nearest = float(values[best])
             centroid = max(-1.0, min(1.0, float(values.mean()) / max(norm, 1e-6)))
             score = round((nearest + centroid) / 2, 4)
             signals[entry_id] = SemanticSignal(score, nearest, centroid, texts[best], len(texts))
         return signals
-
-
-class VectorStore(Protocol):
-    """Where vectors persist (``bot.storage.Store``): bytes by text key, per model hash."""
-
-    async def get_vectors(self, model: str, keys: Sequence[str]) -> dict[str, tuple[int, bytes]]:
-        """Stored (dim, float32 bytes) by key."""
-        ...
-
-    async def put_vectors(self, model: str, items: dict[str, tuple[int, bytes]]) -> int:
-        """Store (dim, float32 bytes) by key."""
-        ...
-
-
-async def load_stored(cache: VectorCache, store: VectorStore, texts: Iterable[str]) -> int:
-    """Read into the cache the stored vectors of these texts it lacks; how many were found."""
-    import numpy as np
-
-    encoder = cache.encoder
-    keys = [k for k in dict.fromkeys(text_key(t) for t in texts) if k not in cache.vectors]
-    found = await store.get_vectors(encoder.model_hash, keys)
-    cache.load(
-        {
-            key: np.frombuffer(data, dtype=np.float32).copy()
-            for key, (dim, data) in found.items()
-            if dim == encoder.dim and len(data) == 4 * dim  # a short or odd row is re-embedded
-        }
-    )
-    return len(found)
-
-
-async def save_pending(cache: VectorCache, store: VectorStore) -> int:
-    """Persist the vectors the cache computed since the last save; how many."""
-    pending = cache.take_pending()
-    items = {key: (int(v.shape[0]), v.astype("float32").tobytes()) for key, v in pending.items()}
-    return await store.put_vectors(cache.encoder.model_hash, items) if items else 0

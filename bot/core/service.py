@@ -86,12 +86,20 @@ class KnowledgeService:
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, knowledge: Knowledge | None = None, store: Store | None = None
+        cls,
+        settings: Settings,
+        *,
+        knowledge: Knowledge | None = None,
+        store: Store | None = None,
+        background: bool = False,
     ) -> KnowledgeService:
-        """Open the library (YAML, store, overlays) and return the operator's service."""
+        """Open the library (YAML, store, overlays) and return the operator's service;
+        ``background``: answer lexically while missing vectors are computed (run, console)."""
         from bot.core.library import Library  # the library builds services: import it late
 
-        library = await Library.open(settings, knowledge=knowledge, store=store)
+        library = await Library.open(
+            settings, knowledge=knowledge, store=store, background=background
+        )
         return library.operator
 
     async def community(self, scope: str) -> KnowledgeService:
