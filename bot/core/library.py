@@ -21,11 +21,12 @@ from typing import Self
 
 from bot.base.config import Settings
 from bot.base.errors import KnowledgeError, Problem
+from bot.core.assembly import build_base, live_phrasings, own_slots
 from bot.core.embedding import INLINE_EMBED, Embedder, Progress, vector_base
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.layers import BaseLayer, CommunityLayer, topic_of
 from bot.core.models import load_encoder
-from bot.core.overlay import Slot, apply_overlay
+from bot.core.overlay import apply_overlay
 from bot.core.semantic import VectorCache, load_stored, save_pending
 from bot.core.service import KnowledgeService
 from bot.core.totals import sum_stats
@@ -34,7 +35,6 @@ from bot.storage import (
     ChangeKind,
     ChangeNote,
     Revision,
-    ScopedStore,
     Stats,
     Store,
 )
@@ -294,35 +294,3 @@ class Library:
         if self.embedder is not None:
             await self.embedder.stop()
         await self.store.close()
-
-
-def build_base(
-    knowledge: Knowledge,
-    revisions: Sequence[Revision],
-    settings: Settings,
-    vectors: VectorCache | None = None,
-    defer_semantic: bool = False,
-) -> BaseLayer:
-    """The base layer: the YAML with the operator's overlay applied, indexed (hybrid when
-    given the encoder's vectors, unless deferred)."""
-    slots = apply_overlay(knowledge.entries, revisions)
-    changed = {revision.entry_id for revision in revisions}
-    return BaseLayer(
-        slots,
-        knowledge.synonyms,
-        settings.matcher,
-        changed=changed,
-        vectors=vectors,
-        defer_semantic=defer_semantic,
-    )
-
-
-def live_phrasings(slots: Iterable[Slot]) -> list[str]:
-    """Every phrasing of the slots that are not removed (what the encoder must have)."""
-    return [text for slot in slots if not slot.removed for text in slot.entry.phrasings]
-
-
-async def own_slots(store: ScopedStore, base: BaseLayer) -> dict[str, Slot]:
-    """One community's changes: each id it touched with its latest version there."""
-    by_id = {slot.entry.id: slot.entry for slot in base.slots()}
-    return apply_overlay([], await store.current_revisions(), sources=by_id)
