@@ -116,6 +116,7 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
         results.append(_line(True, "knowledge", f"{count} entries load cleanly{changed}"))
     results.append(_line(database_ok, "database", database_line))
     results.append(_doctor_semantic(settings))
+    results.append(_line(True, "matcher", settings.matcher.bars().describe()))
     results.append(_doctor_token())
     return _verdict(results)
 
