@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
 from bot.core.knowledge import Entry, phrasing_key
-from bot.core.matcher import Candidate, Matcher, MatchResult, decide
+from bot.core.matcher import Candidate, Matcher, MatchResult
 from bot.core.overlay import Slot, phrasing_owners
+from bot.core.posts import match_post
 from bot.core.text import Normaliser
 
 if TYPE_CHECKING:
@@ -204,10 +205,7 @@ class CommunityLayer:
     def match(self, text: str, *, passive: bool = False) -> MatchResult:
         """Rank what this community sees and decide with the base matcher's rule."""
         matcher = self.base.matcher
-        if not matcher.hybrid and matcher.normaliser.is_filler(text):
-            return decide(text, [], False, matcher.settings, passive=passive, filler=True)
-        ranked, as_typed = self._merged(text, matcher.pool)
-        return matcher.outcome(text, ranked, as_typed, passive=passive)
+        return match_post(matcher, text, lambda part: self._merged(part, matcher.pool), passive)
 
     def __len__(self) -> int:
         return sum(1 for s in self.slots() if not s.removed)

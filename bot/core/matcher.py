@@ -9,7 +9,7 @@ outcome is an answer when the top score reaches the bar and leads the runner-up 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -184,10 +184,23 @@ class Matcher:
     def match(
         self, text: str, *, passive: bool = False, visible: Visible | None = None
     ) -> MatchResult:
-        """Rank the visible entries for a text and decide between answer, suggest and none."""
+        """Rank the visible entries for a text and decide between answer, suggest and none
+        (a long post: the whole of it and its question sentences, ``bot.core.posts``)."""
+        from bot.core.posts import match_post
+
+        return match_post(self, text, lambda part: self._ranked(part, self.pool, visible), passive)
+
+    def match_text(
+        self,
+        text: str,
+        ranking: Callable[[str], tuple[list[Candidate], bool]],
+        *,
+        passive: bool = False,
+    ) -> MatchResult:
+        """The outcome for one text as a whole (no sentence views), ranked by ``ranking``."""
         if not self.hybrid and self.normaliser.is_filler(text):
             return decide(text, [], False, self.settings, passive=passive, filler=True)
-        ranked, as_typed = self._ranked(text, self.pool, visible)
+        ranked, as_typed = ranking(text)
         return self.outcome(text, ranked, as_typed, passive=passive)
 
     @property
