@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/baselines.py [--data benchmarks/data] [--json]
+    python -m benchmarks.baselines [--data benchmarks/data] [--json]
+                                   [--model DIR [--faqbot] [--vectors FILE]]
 
 For each data set (a folder holding ``kb.jsonl`` and ``queries.jsonl``) every baseline scores
 every query against every KB entry. From the resulting rankings we report:
@@ -15,6 +16,10 @@ every query against every KB entry. From the resulting rankings we report:
   is chosen on the test data itself, hence "oracle": it is an upper bound for that baseline.
 
 Ties in score are broken by KB order (stable sort), so results are deterministic.
+
+``--model`` adds the embedding-only kNN baseline (mean of an entry's top 3 phrasing cosines,
+the bot's encoder); ``--faqbot`` also runs faqbot in both modes and prints the issue's "Must
+reach" check against the baselines of the same run (``benchmarks/baselines_semantic.py``).
 
 Optional dependencies (not needed by the bot): ``bm25s``, ``PyStemmer``, ``scikit-learn``,
 ``numpy``. The metric functions and the loaders use only the standard library, so they can be
@@ -33,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
-DATASETS = ("hint3-sofmattress", "hint3-curekart", "clinc150")
+DATASETS = ("hint3-sofmattress", "hint3-curekart", "clinc150", "banking77-fewshot")
 MRR_K = 5
 MIN_PRECISION = 0.90
 
@@ -373,6 +378,7 @@ def run(
     datasets: Sequence[str],
     log: Callable[[str], None],
     baselines: Sequence[Baseline] = BASELINES,
+    model: Path | None = None,
 ) -> dict:
     import importlib
 
@@ -389,6 +395,10 @@ def run(
         results[name] = {}
         for baseline in baselines:
             results[name][baseline.name] = evaluate(baseline, kb, queries)
+        if model is not None:
+            from benchmarks.baselines_semantic import knn_row
+
+            results[name]["embed-knn-top3"] = knn_row(model, name, kb, queries)
     return results
 
 
@@ -432,6 +442,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=DATASETS,
         help="only this data set (repeatable; default: all)",
     )
+    parser.add_argument("--model", type=Path, help="sentence encoder: add the embedding kNN")
+    parser.add_argument("--faqbot", action="store_true", help="with --model: faqbot, both modes")
+    parser.add_argument("--vectors", type=Path, help="--faqbot: SQLite file of stored vectors")
     args = parser.parse_args(argv)
 
     missing = missing_dependencies()
@@ -453,16 +466,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr if args.json else sys.stdout, flush=True)
 
-    results = run(args.data, datasets, log)
+    results = run(args.data, datasets, log, model=args.model)
+    faqbot: dict[str, dict] = {}
+    if args.faqbot and args.model is not None:
+        from benchmarks.baselines_semantic import faqbot_row
+
+        for name in datasets:
+            log(f"{name}: faqbot lexical and hybrid")
+            faqbot[name] = {
+                mode: faqbot_row(args.data / name, mode, args.model, args.vectors)
+                for mode in ("lexical", "hybrid")
+            }
 
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"baselines": results, "faqbot": faqbot} if faqbot else results, indent=2))
         return 0
 
     oracle_key = f"oracle_recall@p{MIN_PRECISION:.2f}"
     print()
     for name, rows in results.items():
         print(format_table(name, rows))
+        if name in faqbot:
+            from benchmarks.baselines_semantic import must_reach
+
+            lexical = [b.name for b in BASELINES]
+            print("\n".join(must_reach(rows, lexical, faqbot[name])))
         print()
     summary = "; ".join(
         f"{name}: best r@1 {max(m['r@1'] for m in rows.values()):.3f}, "

@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
 
     cache = Path(f"/tmp/faqbot-semantic/sets_{args.variant}.pkl")
     if cache.exists():
+        # Caches written when the scripts ran as files name the module "semantic_research".
+        sys.modules.setdefault("semantic_research", R)
         data = pickle.loads(cache.read_bytes())
     else:
         data = {n: R.load_set(n, args.variant) for n in DATASETS}

@@ -58,6 +58,7 @@ from bot.base.config_sources import (
 from bot.base.dburl import postgres_url
 from bot.base.errors import ConfigError
 from bot.base.shards import ShardIds, check_shards
+from bot.base.thresholds import Bars, Mode, effective
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the bot package
 # A link to the repository's knowledge/ in a clone, a copy of it in an installed wheel.
@@ -133,14 +134,24 @@ class SemanticSettings(Section):
 
 
 class MatcherSettings(Section):
-    """Thresholds of the three outcomes (scores are 0..1)."""
+    """Thresholds of the three outcomes (0..1); null is the default of the mode in use
+    (``bot.base.thresholds``: lexical or hybrid, and what each bar means in each)."""
 
-    answer_threshold: Unit = 0.50
-    passive_answer_threshold: Unit = 0.60
-    margin: Unit = 0.16
-    suggest_threshold: Unit = 0.30
+    answer_threshold: Unit | None = None
+    passive_answer_threshold: Unit | None = None
+    margin: Unit | None = None
+    suggest_threshold: Unit | None = None
     max_suggestions: int = Field(3, ge=1, le=5)
     semantic: SemanticSettings = Field(default_factory=SemanticSettings)
+
+    @property
+    def mode(self) -> Mode:
+        """The mode these settings configure: hybrid when an encoder model is set."""
+        return "hybrid" if self.semantic.model else "lexical"
+
+    def bars(self, mode: Mode | None = None) -> Bars:
+        """The effective thresholds in ``mode`` (default: the configured one)."""
+        return effective(self, mode or self.mode)
 
 
 class StorageSettings(Section):

@@ -23,23 +23,27 @@ _PASSWORD_FROM = (
 
 
 def check_thresholds_agree(matcher: MatcherSettings, origins: Origins) -> None:
-    """suggest <= answer <= passive answer, blaming whichever of a pair was not the default."""
-    for low, high in (
-        ("suggest_threshold", "answer_threshold"),
-        ("answer_threshold", "passive_answer_threshold"),
-    ):
-        low_value, high_value = getattr(matcher, low), getattr(matcher, high)
+    """suggest <= answer <= passive answer in the configured mode, blaming whichever of a pair
+    was not the default (a null key stands for its mode's default)."""
+    bars = matcher.bars()
+    pairs = [("answer_threshold", "passive_answer_threshold")]
+    if bars.mode == "lexical":
+        # In hybrid mode the answer bars are probabilities and the suggest bar a fused score:
+        # two scales that need not be in order.
+        pairs.insert(0, ("suggest_threshold", "answer_threshold"))
+    for low, high in pairs:
+        low_value, high_value = bars.value(low), bars.value(high)
         if low_value <= high_value:
             continue
         low_from, high_from = origins.of(("matcher", low)), origins.of(("matcher", high))
         if low_from == DEFAULT and high_from != DEFAULT:
             raise ConfigError(
                 f"{high_from}: matcher.{high} ({high_value}) must be at least "
-                f"matcher.{low} ({low_value}, {low_from})"
+                f"matcher.{low} ({low_value}, {low_from}) in {bars.mode} mode"
             )
         raise ConfigError(
             f"{low_from}: matcher.{low} ({low_value}) must not exceed "
-            f"matcher.{high} ({high_value}, {high_from})"
+            f"matcher.{high} ({high_value}, {high_from}) in {bars.mode} mode"
         )
 
 

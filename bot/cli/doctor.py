@@ -124,6 +124,7 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
         texts = [t for s in slots.values() if not s.removed for t in s.entry.phrasings]
     results.append(_line(database_ok, "database", database_line))
     results.append(_doctor_semantic(settings, texts if database_ok else None))
+    results.append(_line(True, "matcher", settings.matcher.bars().describe()))
     discord = settings.discord
     results.append(_line(True, "shards", describe_shards(discord.shard_ids, discord.shard_count)))
     results.append(_doctor_token())

@@ -115,6 +115,7 @@ def masked_settings(settings: Settings) -> dict[str, Any]:
 def _config_check(args: argparse.Namespace, settings: Settings) -> int:
     print(f"# effective configuration: {describe_sources(args.config)}")
     print(yaml.safe_dump(masked_settings(settings), sort_keys=False), end="")
+    print(f"# matcher bars in effect: {settings.matcher.bars().describe()}")
     state = "set (hidden)" if os.environ.get(TOKEN_VARIABLE, "").strip() else "NOT set"
     print(f"# {TOKEN_VARIABLE}: {state}")
     return 0

@@ -25,6 +25,8 @@ METRIC_KEYS = (
     "false_answer_rate",
     "suggest_rate",
     "suggest_hit_rate",
+    "helped",
+    "wrong_answers",
     "p50_ms",
     "p99_ms",
 )
@@ -105,7 +107,7 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, float]:
     """Run every query through the matcher and compute the figures of ``faqbot eval``."""
-    gold_total = no_gold = answered = correct = false_answers = 0
+    gold_total = no_gold = answered = correct = false_answers = wrong = 0
     suggested = suggest_gold = suggest_hits = 0
     hits_at_1 = 0
     reciprocal = 0.0
@@ -128,8 +130,9 @@ def evaluate(
             answered += 1
             if result.entry_id == item.gold:
                 correct += 1
-            elif item.gold is None:
-                false_answers += 1
+            else:
+                wrong += 1
+                false_answers += item.gold is None
         elif result.outcome is Outcome.SUGGEST:
             suggested += 1
             if item.gold is not None:
@@ -150,6 +153,9 @@ def evaluate(
         "false_answer_rate": share(false_answers, no_gold),
         "suggest_rate": share(suggested, count),
         "suggest_hit_rate": share(suggest_hits, suggest_gold),
+        # Questions with an entry that got it: answered right, or offered among suggestions.
+        "helped": share(correct + suggest_hits, gold_total),
+        "wrong_answers": wrong,  # answers that are not the gold entry (any question)
         "p50_ms": round(statistics.median(latencies), 3) if latencies else 0.0,
         "p99_ms": round(percentile(latencies, 0.99), 3),
     }

@@ -4,12 +4,15 @@ Both scorers propose (the lexical top ``RERANK`` and the encoder's nearest ``RER
 both score the union; an entry's score is the linear blend of ``bot.semantic.fusion``
 (0.30 lexical + 0.35 best-phrasing cosine + 0.35 centroid cosine, chosen by leave-one-set-out in
 ``benchmarks/SEMANTIC.md``). The outcome is the logistic answer rule of ``bot.semantic.decide``
-(answer when P(top entry right) >= 0.76, suggest at fused >= 0.50), which reached the answer
-precision and recall targets on every held-out set where a single margin did not.
+(answer when P(top entry right) reaches ``matcher.answer_threshold``, 0.76 by default, or the
+passive bar, 0.93; suggest at fused >= ``suggest_threshold``, 0.50: ``bot.base.thresholds``),
+which reached the answer precision and recall targets on every held-out set where a single
+margin did not.
 
 Lexical-only matching (no encoder configured) never comes here: it keeps ``matcher.decide``
-and its thresholds. The lexical filler rule ("hi" is never matched) is off in hybrid mode, as in
-the research: filler scores 0 lexically, so only a very close phrasing can answer it.
+and the lexical defaults of the same keys. The lexical filler rule ("hi" is never matched) is
+off in hybrid mode, as in the research: filler scores 0 lexically, so only a very close
+phrasing can answer it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
 from bot.core.gathering import Visible
-from bot.semantic.decide import ANSWER, SUGGEST, AnswerModel, decide
+from bot.semantic.decide import AnswerModel, features, probability
 from bot.semantic.fusion import FusionWeights
 
 if TYPE_CHECKING:
@@ -27,9 +30,7 @@ if TYPE_CHECKING:
 
 WEIGHTS = FusionWeights()  # 0.30 / 0.35 / 0.35, top_k 1
 POOL = 40  # candidates the hybrid outcome rule looks at (the union of both shortlists)
-# A passive answer (nobody asked the bot) must be surer. Not fitted: the research fitted only
-# the active rule; 0.90 keeps the passive bar above it the way the lexical one is.
-PASSIVE_ANSWER_P = 0.90
+MODEL = AnswerModel()  # the coefficients; the bars come from the settings (bot.base.thresholds)
 
 
 def semantic_part(nearest: float, centroid: float) -> float:
@@ -88,32 +89,36 @@ def ranked(
 def decide_hybrid(
     text: str, ranked: Sequence[Candidate], s: MatcherSettings, *, passive: bool = False
 ) -> MatchResult:
-    """The hybrid outcome over a fused ranking (best first): the logistic answer rule."""
+    """The hybrid outcome over a fused ranking (best first): the logistic answer rule, with the
+    bars of ``s`` in hybrid mode (answer: a probability; suggest: a fused score)."""
     from bot.core.matcher import MatchResult, Outcome
 
     candidates = tuple(ranked)
     if not candidates:
         return MatchResult(Outcome.NONE, text, (), "no entry is close in words or in meaning")
-    model = AnswerModel(
-        answer_p=PASSIVE_ANSWER_P if passive else AnswerModel.answer_p,
-        max_suggestions=s.max_suggestions,
-    )
-    decision = decide(
+    b = s.bars("hybrid")
+    found = features(
         [c.score for c in candidates],
         [c.signals.get("lexical", 0.0) for c in candidates],
         [c.signals.get("semantic", 0.0) for c in candidates],
         [int(c.signals.get("phrasings", 1)) for c in candidates],
-        model,
     )
+    assert found is not None
+    values = found[1]
+    p, top, lead = probability(values, MODEL), candidates[0].score, values["gap"]
+    bar = b.passive_answer if passive else b.answer
     shown = candidates[: max(5, s.max_suggestions)]
-    p, top = decision.probability, candidates[0].score
-    if decision.outcome == ANSWER:
-        why = f"P(right) {p:.2f} reaches {model.answer_p:.2f} (fused {top:.2f})"
+    if p >= bar and lead >= b.margin:
+        why = f"P(right) {p:.2f} reaches {bar:.2f} (fused {top:.2f}, lead {lead:.2f})"
         return MatchResult(Outcome.ANSWER, text, shown, why)
-    if decision.outcome == SUGGEST:
-        why = f"P(right) {p:.2f} is below {model.answer_p:.2f}; fused {top:.2f} reaches "
-        why += f"the suggest bar {model.suggest:.2f}"
-        offered = tuple(candidates[i] for i in decision.offered)
+    offered = tuple(c for c in candidates[: s.max_suggestions] if c.score >= b.suggest)
+    below = (
+        f"P(right) {p:.2f} is below {bar:.2f}"
+        if p < bar
+        else (f"the fused lead {lead:.2f} is below the margin {b.margin:.2f}")
+    )
+    if offered:
+        why = f"{below}; fused {top:.2f} reaches the suggest bar {b.suggest:.2f}"
         return MatchResult(Outcome.SUGGEST, text, shown, why, offered)
-    why = f"P(right) {p:.2f} and fused {top:.2f} are below the bars"
+    why = f"{below}; fused {top:.2f} is below the suggest bar {b.suggest:.2f}"
     return MatchResult(Outcome.NONE, text, shown, why)

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
 from bot.core.knowledge import Entry, phrasing_key
-from bot.core.matcher import Candidate, Matcher, MatchResult, decide
+from bot.core.matcher import Candidate, Matcher, MatchResult
 from bot.core.overlay import Slot, phrasing_owners
+from bot.core.posts import match_post
 from bot.core.signature_index import SignatureHit, signature_result
 from bot.core.text import Normaliser
 
@@ -247,14 +248,11 @@ class CommunityLayer:
         """Rank what this community sees and decide with the base matcher's rule."""
         matcher = self.base.matcher
         hits = self.signature_hits(text)
-        if hits:  # as in Matcher.match: a listed error string decides
+        if hits:  # as in Matcher.match: a listed error string decides, on the whole post
             return signature_result(
                 text, hits, self._merged(text, matcher.pool)[0], matcher.settings
             )
-        if not matcher.hybrid and matcher.normaliser.is_filler(text):
-            return decide(text, [], False, matcher.settings, passive=passive, filler=True)
-        ranked, as_typed = self._merged(text, matcher.pool)
-        return matcher.outcome(text, ranked, as_typed, passive=passive)
+        return match_post(matcher, text, lambda part: self._merged(part, matcher.pool), passive)
 
     def __len__(self) -> int:
         return sum(1 for s in self.slots() if not s.removed)

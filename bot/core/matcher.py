@@ -10,12 +10,13 @@ string, ``bot.core.signature_index``) gets that entry as the answer, or several 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
+from bot.base.thresholds import Bars
 from bot.core.gathering import Visible
 from bot.core.index import PhrasingIndex
 from bot.core.knowledge import Entry
@@ -212,16 +213,35 @@ class Matcher:
     def match(
         self, text: str, *, passive: bool = False, visible: Visible | None = None
     ) -> MatchResult:
-        """Rank the visible entries for a text and decide between answer, suggest and none."""
+        """Rank the visible entries for a text and decide between answer, suggest and none
+        (a listed error string decides first; then a long post: the whole of it and its
+        question sentences, ``bot.core.posts``)."""
+        from bot.core.posts import match_post
+
         hits = self.signatures.hits(text, visible)
         if hits:  # a pasted error the curators listed decides before any score
             return signature_result(
                 text, hits, self._ranked(text, self.pool, visible)[0], self.settings
             )
+        return match_post(self, text, lambda part: self._ranked(part, self.pool, visible), passive)
+
+    def match_text(
+        self,
+        text: str,
+        ranking: Callable[[str], tuple[list[Candidate], bool]],
+        *,
+        passive: bool = False,
+    ) -> MatchResult:
+        """The outcome for one text as a whole (no sentence views), ranked by ``ranking``."""
         if not self.hybrid and self.normaliser.is_filler(text):
             return decide(text, [], False, self.settings, passive=passive, filler=True)
-        ranked, as_typed = self._ranked(text, self.pool, visible)
+        ranked, as_typed = ranking(text)
         return self.outcome(text, ranked, as_typed, passive=passive)
+
+    @property
+    def bars(self) -> Bars:
+        """The thresholds in effect in this matcher's mode (null keys: the mode's defaults)."""
+        return self.settings.bars("hybrid" if self.hybrid else "lexical")
 
     @property
     def pool(self) -> int:
@@ -258,14 +278,15 @@ def decide(
     candidates = tuple(ranked)
     if not candidates:
         return MatchResult(Outcome.NONE, text, (), "no entry shares a word with the question")
+    b = s.bars("lexical")
     top = candidates[0].score
     runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-    bar = s.passive_answer_threshold if passive else s.answer_threshold
+    bar = b.passive_answer if passive else b.answer
     lead = top - runner_up
-    if top >= bar and lead >= s.margin:
+    if top >= bar and lead >= b.margin:
         why = f"score {top:.2f} reaches {bar:.2f} and leads the runner-up by {lead:.2f}"
         return MatchResult(Outcome.ANSWER, text, candidates, why)
-    offered = [c for c in candidates if c.score >= s.suggest_threshold]
+    offered = [c for c in candidates if c.score >= b.suggest]
     if offered and not as_typed:
         # A "did you mean" resting only on guessed spellings ("what is love" -> "move")
         # pointed at the right entry in 2 of 16 such cases over the evaluation sets.
@@ -275,9 +296,9 @@ def decide(
         if top < bar:
             why = f"score {top:.2f} is below the answer bar {bar:.2f}"
         else:
-            why = f"score {top:.2f} leads the runner-up by only {lead:.2f} (< {s.margin:.2f})"
+            why = f"score {top:.2f} leads the runner-up by only {lead:.2f} (< {b.margin:.2f})"
         return MatchResult(
             Outcome.SUGGEST, text, candidates, why, tuple(offered[: s.max_suggestions])
         )
-    why = f"best score {top:.2f} is below the suggest bar {s.suggest_threshold:.2f}"
+    why = f"best score {top:.2f} is below the suggest bar {b.suggest:.2f}"
     return MatchResult(Outcome.NONE, text, candidates, why)

@@ -350,7 +350,8 @@ def test_settings_are_frozen() -> None:
 
 def test_settings_built_directly_ignore_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAQBOT_MATCHER__MARGIN", "0.01")
-    assert Settings().matcher.margin == 0.16
+    assert Settings().matcher.margin is None
+    assert Settings().matcher.bars().margin == 0.16
 
 
 def test_sources_say_which_set_values(config: Path) -> None:

@@ -28,6 +28,8 @@ EXPECTED_METRICS = {
     "false_answer_rate",
     "suggest_rate",
     "suggest_hit_rate",
+    "helped",
+    "wrong_answers",
     "p50_ms",
     "p99_ms",
 }
@@ -201,6 +203,7 @@ def test_eval_reads_a_folder_of_yaml(faqbot):
     assert figures["queries"] == 5
     assert figures["answer_precision"] == 1.0
     assert figures["suggest_hit_rate"] == 1.0  # "my disk is full" offers disk-full
+    assert (figures["helped"], figures["wrong_answers"]) == (1.0, 0)
 
 
 def test_eval_without_json_prints_one_line_per_metric(faqbot):

@@ -57,6 +57,8 @@ def test_config_check_prints_effective_config_without_the_token(
     assert main(["config", "check"]) == 0
     out = capsys.readouterr().out
     assert "margin: 0.1" in out and str(environment) in out
+    assert "# matcher bars in effect: lexical mode: answer score >= 0.50" in out
+    assert "margin 0.10" in out
     assert "DISCORD_TOKEN: set (hidden)" in out
     assert SECRET not in out
 
@@ -154,11 +156,16 @@ async def test_doctor_passes_when_everything_is_ready(
         "[ok] knowledge",
         "[ok] database",
         "[ok] semantic",
+        "[ok] matcher",
         "[ok] shards",
         "[ok] token",
     ]
     assert "[ok] semantic: off (lexical-only)" in lines
     assert "[ok] shards: every shard, as many as Discord recommends" in lines[-2]
+    assert (
+        "[ok] matcher: lexical mode: answer score >= 0.50 (passive 0.60), margin 0.16, "
+        "suggest score >= 0.30"
+    ) in lines
 
 
 def test_doctor_shows_this_process_shard_range(
