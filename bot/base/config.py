@@ -55,6 +55,15 @@ from bot.base.config_sources import (
     section_json_problem,
     variable_keys,
 )
+from bot.base.config_types import (
+    CommaList,
+    CommaWords,
+    FilePath,
+    Unit,
+    blank_is_none,
+    comma_list,
+    default_database,
+)
 from bot.base.dburl import postgres_url
 from bot.base.errors import ConfigError
 from bot.base.shards import ShardIds, check_shards
@@ -66,38 +75,6 @@ SHIPPED_KNOWLEDGE = (PACKAGE_ROOT / "shipped_knowledge").resolve()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The largest shipped topic file is ~31 KB; 4 MiB loads in a few seconds and no more.
 DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
-
-
-DATA_DIR_VARIABLE = "FAQBOT_DATA_DIR"  # not a setting: the image's /data, under storage.url too
-
-
-def default_database() -> Path:
-    """The database path used when none is configured: the data folder's faqbot.sqlite3."""
-    if folder := os.environ.get(DATA_DIR_VARIABLE, "").strip():
-        return Path(folder).expanduser() / "faqbot.sqlite3"
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "faqbot" / "faqbot.sqlite3"
-
-
-def _not_empty(value: Any) -> Any:
-    if value == "":
-        raise ValueError("must be a non-empty path")
-    return value
-
-
-def _comma_list(value: Any) -> Any:
-    """``"123,456"`` (how a list is written in one environment variable) -> ``["123", "456"]``."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-# "~" expands; a relative path is resolved against the config file's folder by load_settings.
-FilePath = Annotated[Path, BeforeValidator(_not_empty), AfterValidator(Path.expanduser)]
-# NoDecode: pydantic-settings would parse a list variable as JSON; ours are comma-separated.
-CommaList = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_comma_list)]
-CommaWords = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 # Discord's public endpoints: the defaults, and what the client compares a proxy URL with.
@@ -114,22 +91,17 @@ class Section(BaseModel):
 class KnowledgeSettings(Section):
     """Where the curated YAML knowledge lives."""
 
-    paths: Annotated[tuple[FilePath, ...], NoDecode, BeforeValidator(_comma_list)] = (
+    paths: Annotated[tuple[FilePath, ...], NoDecode, BeforeValidator(comma_list)] = (
         SHIPPED_KNOWLEDGE,
     )
     max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, ge=1)
     reload_timeout_seconds: float = Field(60.0, gt=0.0)
 
 
-def _blank_is_none(value: Any) -> Any:
-    """An empty string means none, as null does (the Docker image built without a model)."""
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 class SemanticSettings(Section):
     """The sentence encoder beside the lexical scorer (no model: lexical matching only)."""
 
-    model: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    model: Annotated[str | None, BeforeValidator(blank_is_none)] = None
     threads: int = Field(1, ge=1)
 
 

@@ -11,8 +11,6 @@ string, ``bot.core.signature_index``) gets that entry as the answer, or several 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
@@ -21,65 +19,16 @@ from bot.core.gathering import Visible
 from bot.core.index import PhrasingIndex
 from bot.core.knowledge import Entry
 from bot.core.lexical import LexicalScorer
+from bot.core.results import Candidate, MatchResult, Outcome
 from bot.core.signature_index import SignatureIndex, signature_result
 from bot.core.text import Normaliser
+
+__all__ = ["RERANK", "Candidate", "MatchResult", "Matcher", "Outcome", "decide"]
 
 if TYPE_CHECKING:
     from bot.core.semantic import SemanticScorer, VectorCache
 
 RERANK = 20  # entries fully scored after the first pass
-
-
-class Outcome(StrEnum):
-    """What the bot does with a question."""
-
-    ANSWER = "answer"
-    SUGGEST = "suggest"
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One entry considered for a query, with its score and the reason for it."""
-
-    entry_id: str
-    score: float
-    phrasing: str
-    why: str
-    coverage: float = 1.0  # share of the question's weight the entry's words account for
-    # Each scorer's raw score (scorer name -> score): what a fusion of several scorers reads.
-    signals: Mapping[str, float] = field(default_factory=dict, hash=False)
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    """The decision for one query and the candidates it was made from."""
-
-    outcome: Outcome
-    query: str
-    candidates: tuple[Candidate, ...]
-    explanation: str
-    offered: tuple[Candidate, ...] = ()
-
-    @property
-    def best(self) -> Candidate | None:
-        """The top candidate, whatever the outcome."""
-        return self.candidates[0] if self.candidates else None
-
-    @property
-    def entry_id(self) -> str | None:
-        """The answered entry, when the outcome is an answer."""
-        return self.candidates[0].entry_id if self.outcome is Outcome.ANSWER else None
-
-    @property
-    def score(self) -> float:
-        """The top candidate's score (0 when there is none)."""
-        return self.candidates[0].score if self.candidates else 0.0
-
-    @property
-    def suggestions(self) -> tuple[Candidate, ...]:
-        """The entries offered as "did you mean", when the outcome is suggest."""
-        return self.offered if self.outcome is Outcome.SUGGEST else ()
 
 
 class Matcher:
