@@ -27,7 +27,6 @@ import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,7 @@ from bot.base.config import Settings
 from bot.base.errors import ConfigError, FaqbotError
 from bot.base.shards import describe_shards
 from bot.cli.arguments import EXIT_DO_NOT_RESTART, EXIT_RETRY, failure_line
+from bot.cli.drain import drain
 from bot.cli.health import Heartbeat, gateway_state, heartbeat_path
 from bot.core.changes import ChangeFeed
 from bot.core.logs import add_secret
@@ -50,15 +50,6 @@ log = logging.getLogger(__name__)
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 DRAIN_SECONDS = 7.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-# Names discord.py gives the tasks that run event handlers, app commands, buttons and modals.
-IN_FLIGHT_PREFIXES = (
-    "discord.py: ",
-    "CommandTree-invoker",
-    "discord-ui-view-dispatch-",
-    "discord-ui-modal-dispatch-",
-    "discord-ui-dynamic-item-",
-    "faqbot-work",
-)
 
 
 class TokenMissing(Exception):
@@ -74,33 +65,6 @@ def read_token(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
             f"(Applications > your app > Bot > Reset Token) and export {TOKEN_VARIABLE}=..."
         )
     return token
-
-
-def in_flight_tasks() -> set[asyncio.Task[object]]:
-    """The running tasks that handle a Discord event (not the gateway or our own tasks)."""
-    current = asyncio.current_task()
-    return {
-        task
-        for task in asyncio.all_tasks()
-        if task is not current
-        and not task.done()
-        and task.get_name().startswith(IN_FLIGHT_PREFIXES)
-    }
-
-
-async def drain(timeout: float) -> int:  # noqa: ASYNC109 - a deadline, not a cancel scope
-    """Wait for in-flight work to finish; cancel what is left at ``timeout``. The count left."""
-    deadline = time.monotonic() + timeout
-    while (pending := in_flight_tasks()) and (left := deadline - time.monotonic()) > 0:
-        # Work in flight may start more (a command's follow-up); loop until none is left.
-        await asyncio.wait(pending, timeout=left)
-    pending = in_flight_tasks()
-    for task in pending:
-        log.warning("shutdown: cancelling unfinished %s", task.get_name())
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=1.0)
-    return len(pending)
 
 
 def _gateway_connected(bot: FaqBot) -> bool:
