@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from bot.base.errors import StoreError
 from bot.storage.postgres.changes import CHANNEL
 from bot.storage.postgres.database import CONNECTION_ERRORS, Database
 
@@ -32,6 +33,8 @@ SAFETY_SECONDS = 5.0
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 Sleep = Callable[[float], Awaitable[None]]
+# ``Database.connect`` reports a failed connection as StoreError; LISTEN itself may fail raw.
+CANNOT_LISTEN = (StoreError, *CONNECTION_ERRORS)
 
 
 class ListenWake:
@@ -56,7 +59,7 @@ class ListenWake:
         """LISTEN; a database that cannot be reached now is retried at the first ``wait``."""
         try:
             await self._listen()
-        except CONNECTION_ERRORS as exc:
+        except CANNOT_LISTEN as exc:
             log.warning("cannot listen for changes yet (%s); retrying", exc)
 
     async def wait(self) -> None:
@@ -96,7 +99,7 @@ class ListenWake:
         while True:
             try:
                 await self._listen()
-            except CONNECTION_ERRORS as exc:
+            except CANNOT_LISTEN as exc:
                 log.warning("lost the change notifications (%s); retrying in %.2fs", exc, delay)
                 await self._sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
