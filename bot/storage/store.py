@@ -148,8 +148,11 @@ class Store:
         return await self.changes.note_reload(scope)
 
     def wake(self) -> Wake:
-        """When a reader of the change sequence should look again: SQLite cannot notify another
-        process, so every ``poll_seconds``."""
+        """When a reader of the change sequence should look again: on PostgreSQL at each
+        NOTIFY (LISTEN on a connection of its own); SQLite cannot notify another process, so
+        every ``poll_seconds``."""
+        if isinstance(self.database, postgres.Database):
+            return postgres.ListenWake(self.database)
         return PollWake(self.settings.poll_seconds)
 
     async def assign_unscoped(self, scope: str, *, overlay: bool = False) -> dict[str, int]:

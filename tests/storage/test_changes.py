@@ -1,12 +1,11 @@
 """The change sequence: every entry change and reload leaves one row, in the change's own
-transaction, that another process on the same file reads in order."""
+transaction, that another process on the same database reads in order (on both backends)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from bot.base.config import StorageSettings
 from bot.base.errors import NotFoundError
 from bot.storage import (
     OPERATOR_SCOPE,
@@ -29,12 +28,11 @@ def entry_change(entry_id: str = "kept", group: GroupChange | None = None) -> Ch
 
 
 @pytest.fixture
-async def two(tmp_path: Path):
-    """Two stores on one file: what two processes sharing the database each hold."""
-    path = tmp_path / "faq.sqlite3"
+async def two(storage_settings: StorageSettings):
+    """Two stores on one database: what two processes sharing it each hold."""
     async with (
-        await Store.open(path, clock=FakeClock()) as first,
-        await Store.open(path, clock=FakeClock()) as second,
+        await Store.open(settings=storage_settings, clock=FakeClock()) as first,
+        await Store.open(settings=storage_settings, clock=FakeClock()) as second,
     ):
         yield first, second
 
@@ -109,8 +107,8 @@ async def test_retention_keeps_the_newest_rows_and_a_late_reader_is_told_to_relo
     assert await second.last_change_seq() == seqs[-1]
 
 
-async def test_pruning_everything_but_one_keeps_the_last_seq(tmp_path: Path) -> None:
-    async with await Store.open(tmp_path / "faq.sqlite3") as store:
+async def test_pruning_everything_but_one_keeps_the_last_seq(opened: Store) -> None:
+    async with opened as store:
         for n in range(3):
             await store.scoped("111").record_change(entry_change(f"e{n}"))
         last = await store.last_change_seq()

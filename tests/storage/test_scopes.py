@@ -29,8 +29,9 @@ SHARED = {
     "vectors": "encoder vectors keyed by hashes of model and text; no text, no community's data",
     "sqlite_sequence": "SQLite's own counter behind the change sequence's AUTOINCREMENT seq",
 }
-# PostgreSQL keeps the schema version in a table (SQLite in PRAGMA user_version).
-SHARED_ON = {"sqlite": set(SHARED), "postgres": {*SHARED, "schema_version"}}
+# PostgreSQL keeps the schema version in a table (SQLite in PRAGMA user_version), and its
+# identity needs no counter table.
+SHARED_ON = {"sqlite": set(SHARED), "postgres": {*SHARED, "schema_version"} - {"sqlite_sequence"}}
 ENTRY = {"id": "kept", "question": "Kept?", "answer": "Yes.", "alternates": [], "tags": []}
 
 

@@ -2,15 +2,17 @@
 
 An entry's next revision number is read inside the write, under a transaction-scoped advisory
 lock on the scope, so two moderators saving at once in two processes get numbers 2 and 3, not
-2 twice.
+2 twice. Every entry change also writes its row of the change sequence (``changes.py``) in the
+same transaction, so other processes hear of it exactly when it commits.
 """
 
 from __future__ import annotations
 
 import logging
 
-from bot.storage.models import AuditRecord, Change, Revision
+from bot.storage.models import AuditRecord, Change, ChangeKind, Revision
 from bot.storage.postgres.audit import AuditLog
+from bot.storage.postgres.changes import ChangeLog
 from bot.storage.postgres.database import Database
 from bot.storage.postgres.questions import Questions
 from bot.storage.rows import dumps, revision_of
@@ -25,15 +27,22 @@ class Overlay:
     """One scope's entry revisions and their current state; every change also goes to the audit."""
 
     def __init__(
-        self, database: Database, scope: str, audit: AuditLog, questions: Questions
+        self,
+        database: Database,
+        scope: str,
+        audit: AuditLog,
+        questions: Questions,
+        changes: ChangeLog,
     ) -> None:
         self._database = database
         self.scope = scope
         self._audit = audit
         self._questions = questions
+        self._changes = changes
 
     async def record_change(self, change: Change) -> AuditRecord:
-        """Write an entry revision, a group state and the audit row in one transaction."""
+        """Write an entry revision (with its change-sequence row), a group state and the audit
+        row in one transaction."""
         now = self._database.now()
         tokens: tuple[str, ...] = ()
         async with self._database.write() as db:
@@ -56,6 +65,7 @@ class Overlay:
                     now,
                     audit_id,
                 )
+                await self._changes.insert(db, self.scope, change.entry_id, ChangeKind.ENTRY)
             if change.group is not None:
                 tokens = await self._questions.write_group_change(
                     db, change.group, change.actor, now

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from bot.storage.models import Expired
+from bot.storage.models import OPERATOR_SCOPE, ChangeKind, Expired
+from bot.storage.postgres.changes import ChangeLog
 from bot.storage.postgres.database import Database, timestamp
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,11 @@ async def scopes(database: Database) -> list[str]:
 
 
 async def assign_unscoped(
-    database: Database, scope: str, *, overlay: bool = False
+    database: Database, scope: str, *, overlay: bool = False, changes: ChangeLog | None = None
 ) -> dict[str, int]:
     """Give ``scope`` the operator's rows that came from no guild; with ``overlay``, the
-    operator's edits and audit too (``db migrate-scope``). The rows moved per table."""
+    operator's edits and audit too (``db migrate-scope``), announced to running processes in
+    ``changes`` as an operator reload. The rows moved per table."""
     moves = [
         ("questions", "guild_id IS NULL OR guild_id = ''"),
         ("events", "guild_id IS NULL OR guild_id = ''"),
@@ -89,4 +91,6 @@ async def assign_unscoped(
                 scope,
             )
             moved[table] = _count(status)
+        if changes is not None and moved.get("revisions"):
+            await changes.insert(db, OPERATOR_SCOPE, None, ChangeKind.RELOAD)
     return moved
