@@ -158,6 +158,7 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``config``, ``db``, ``doctor`` (``bot.cli.doctor``) and ``health`` to the parser."""
     from bot.cli.doctor import doctor_with_bad_config, run_doctor  # it imports this module
+    from bot.cli.migrate import add_migrate_to
 
     config = sub.add_parser("config", help="inspect the configuration")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
@@ -172,6 +173,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     backup.set_defaults(handler=_db_backup)
     db_check = db_sub.add_parser("check", help="integrity check and schema version")
     db_check.set_defaults(handler=_db_check)
+    add_migrate_to(db_sub)
 
     doctor = sub.add_parser("doctor", help="check config, knowledge, database and token")
     doctor.set_defaults(handler=run_doctor, on_config_error=doctor_with_bad_config)
