@@ -55,6 +55,7 @@ from bot.base.config_sources import (
     section_json_problem,
     variable_keys,
 )
+from bot.base.datafolder import DATABASE_NAME, default_data_folder
 from bot.base.dburl import postgres_url
 from bot.base.errors import ConfigError
 from bot.base.shards import ShardIds, check_shards
@@ -68,9 +69,8 @@ DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 def default_database() -> Path:
-    """The database path used when none is configured: the user's data folder."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "faqbot" / "faqbot.sqlite3"
+    """The database path used when none is configured: in the data folder (``datafolder``)."""
+    return default_data_folder() / DATABASE_NAME
 
 
 def _not_empty(value: Any) -> Any:
