@@ -9,6 +9,7 @@ import pytest
 
 from bot.base.config import Settings, StorageSettings, default_database
 from bot.base.datafolder import data_folder, default_data_folder
+from bot.cli.arguments import failure_line
 from bot.cli.console import history_path
 from bot.cli.health import heartbeat_path
 from bot.core.models import models_folder
@@ -50,3 +51,20 @@ def test_with_a_url_in_the_data_folder(folders: Path, monkeypatch: pytest.Monkey
     assert heartbeat_path(settings) == data / "faqbot.heartbeat"
     assert history_path(settings) == data / ".faqbot_history"
     assert models_folder(settings) == data / "models"
+
+
+def test_a_failure_in_the_data_folder_blames_it_not_a_database_file(folders: Path) -> None:
+    data = folders / "xdg" / "faqbot"
+    error = PermissionError(13, "Permission denied", str(data / "faqbot.heartbeat"))
+    line = failure_line(error, StorageSettings(url=URL))
+    assert line.startswith(f"cannot use the data folder {data} (FAQBOT_DATA_DIR)")
+    assert "storage.database" not in line
+    elsewhere = PermissionError(13, "Permission denied", str(folders / "knowledge.yaml"))
+    assert failure_line(elsewhere, StorageSettings(url=URL)).startswith(str(folders))
+
+
+def test_a_failure_at_the_sqlite_file_blames_storage_database(folders: Path) -> None:
+    database = folders / "db" / "faq.sqlite3"
+    error = PermissionError(13, "Permission denied", str(database))
+    line = failure_line(error, StorageSettings(database=database))
+    assert line.startswith(f"cannot use the database {database} (storage.database)")
