@@ -51,14 +51,19 @@ def _overlay_taking_changes(overlay: type) -> type:
     return Overlay
 
 
+def install(folder: Path, patch: pytest.MonkeyPatch) -> None:
+    """Patch in what is missing (the SQL file goes to ``folder``); ``patch`` can undo it."""
+    if 8 not in migrations.MIGRATIONS:
+        sql = folder / "0008_changes.sql"
+        sql.write_text(CHANGES_SQL, encoding="utf-8")
+        patch.setattr(migrations, "MIGRATIONS", {**migrations.MIGRATIONS, 8: sql})
+        patch.setattr(migrations, "LATEST", 8)
+    if not hasattr(postgres, "ChangeLog"):
+        patch.setattr(postgres, "ChangeLog", InterimChangeLog, raising=False)
+        patch.setattr(postgres, "Overlay", _overlay_taking_changes(postgres.Overlay))
+
+
 @pytest.fixture
 def interim_pg_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The PostgreSQL change sequence for this test, if the code does not have it yet."""
-    if 8 not in migrations.MIGRATIONS:
-        sql = tmp_path / "0008_changes.sql"
-        sql.write_text(CHANGES_SQL, encoding="utf-8")
-        monkeypatch.setattr(migrations, "MIGRATIONS", {**migrations.MIGRATIONS, 8: sql})
-        monkeypatch.setattr(migrations, "LATEST", 8)
-    if not hasattr(postgres, "ChangeLog"):
-        monkeypatch.setattr(postgres, "ChangeLog", InterimChangeLog, raising=False)
-        monkeypatch.setattr(postgres, "Overlay", _overlay_taking_changes(postgres.Overlay))
+    install(tmp_path, monkeypatch)

@@ -3,12 +3,10 @@
 The source file is never written: it is read through a read-only connection into a private
 snapshot (SQLite's online backup API, consistent while a bot writes to it), and the snapshot is
 migrated to the schema version the PostgreSQL side reaches, so both sides have the same tables
-and columns. Everything is copied in one transaction holding the migration lock: every table,
-ids kept, the ``meta`` salt included (member hashes are made with it: without it a member who
-already voted could vote again). The identity sequences are set past the highest id (and past
-SQLite's ``AUTOINCREMENT`` counters, so a pruned change seq is never reused). Before the commit
-each table's row count and checksum are computed on both sides and compared; a mismatch rolls
-everything back.
+and columns. One transaction under the migration lock copies every table, ids kept, the ``meta``
+salt included (without it a member who voted could vote again), and sets the identities past
+the highest id and SQLite's ``AUTOINCREMENT`` counters (a pruned change seq is never reused).
+Each table's row count and checksum are compared on both sides before the commit.
 """
 
 from __future__ import annotations
@@ -254,7 +252,11 @@ async def copy_sqlite(source: Path, conn: asyncpg.Connection, where: str) -> lis
         copy = snapshot(source, Path(folder))
         await _migrate_snapshot(copy, source, target)
         with closing(sqlite3.connect(copy)) as db:
-            return await _copy_all(conn, db, where)
+            report = await _copy_all(conn, db, where)
+    # Fresh statistics, so the first review list after the copy is planned on real numbers
+    # rather than waiting for autovacuum to notice the bulk load.
+    await conn.execute("ANALYZE")
+    return report
 
 
 async def _copy_all(
