@@ -8,7 +8,9 @@ fsync ON, so a commit costs what it costs in production (SQLite fsyncs each comm
 
 - logged questions a second with 8 concurrent writers on one store (a bot process: the SQLite
   store commits them in groups; PostgreSQL runs them on its pool), and on PostgreSQL also with
-  8 stores (8 processes sharing the database, the sharded deployment);
+  8 stores (8 processes sharing the database, the sharded deployment); all in one community
+  (PostgreSQL places one community's questions one at a time, under its advisory lock), then
+  each writer in a community of its own;
 - the review list (``unanswered``: the 20 largest open groups with samples, and the count) with
   ``--questions`` logged: p50 and p99 of ``--runs`` runs. The 100,000 questions are bulk-loaded
   into SQLite (the same grouping algorithm) and copied into PostgreSQL with ``db migrate-to``'s
@@ -39,15 +41,18 @@ from tests.postgres import Cluster, find_bin
 WRITERS = 8
 
 
-async def throughput(settings: list[StorageSettings], texts: list[str]) -> float:
-    """Questions logged a second by ``WRITERS`` tasks over the stores of ``settings``."""
+async def throughput(
+    settings: list[StorageSettings], texts: list[str], *, communities: bool = False
+) -> float:
+    """Questions logged a second by ``WRITERS`` tasks over the stores of ``settings``, all in
+    the operator's scope or (``communities``) each writer in a community of its own."""
     normaliser = Normaliser()
     stores = [await Store.open(settings=s) for s in settings]
     per_writer = len(texts) // WRITERS
     tokens = [normaliser.tokens(text) for text in texts]
 
     async def write(n: int) -> None:
-        view = stores[n % len(stores)].scoped(OPERATOR_SCOPE)
+        view = stores[n % len(stores)].scoped(f"{n}" if communities else OPERATOR_SCOPE)
         for i in range(n * per_writer, (n + 1) * per_writer):
             await view.log_question(texts[i], tokens[i])
 
@@ -82,15 +87,22 @@ async def new_database(cluster: Cluster) -> StorageSettings:
 async def measure(cluster: Cluster, folder: Path, args: argparse.Namespace) -> None:
     """Every figure, both backends, printed as it comes."""
     texts = questions(args.writes)
-    lite = await throughput([StorageSettings(database=folder / "writes.sqlite3")], texts)
-    pg_one = await throughput([await new_database(cluster)], texts)
-    shared = await new_database(cluster)
-    pg_eight = await throughput([shared] * WRITERS, texts)
     print(f"logged questions/s, {WRITERS} concurrent writers, {args.writes} questions:")
-    print(f"  SQLite, one store (group commit)       {lite:8,.0f}/s")
-    print(f"  PostgreSQL, one store (pool of 10)     {pg_one:8,.0f}/s  ({pg_one / lite:.2f}x)")
-    print(f"  PostgreSQL, {WRITERS} stores (8 processes)   {pg_eight:8,.0f}/s  "
-          f"({pg_eight / lite:.2f}x)")  # fmt: skip
+    for communities in (False, True):
+        lite_file = folder / f"writes-{communities}.sqlite3"
+        lite = await throughput(
+            [StorageSettings(database=lite_file)], texts, communities=communities
+        )
+        pg_one = await throughput([await new_database(cluster)], texts, communities=communities)
+        shared = await new_database(cluster)
+        pg_eight = await throughput([shared] * WRITERS, texts, communities=communities)
+        where = f"{WRITERS} communities" if communities else "one community"
+        print(f"  {where}:")
+        print(f"    SQLite, one store (group commit)       {lite:8,.0f}/s")
+        print(f"    PostgreSQL, one store (pool of 10)     {pg_one:8,.0f}/s  "
+              f"({pg_one / lite:.2f}x)")  # fmt: skip
+        print(f"    PostgreSQL, {WRITERS} stores (8 processes)   {pg_eight:8,.0f}/s  "
+              f"({pg_eight / lite:.2f}x)")  # fmt: skip
 
     scale = folder / "scale.sqlite3"
     async with await Store.open(scale) as store:
