@@ -63,9 +63,10 @@ RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home 
     && mkdir -p /data \
     && chown faqbot:faqbot /data
 
-# FAQBOT_DATA_DIR: the default database is /data/faqbot.sqlite3, as a default (not a setting),
-# so storage.url may replace it. matcher.semantic.model: the baked-in model, or empty (none:
-# lexical) without FAQBOT_MODEL.
+# matcher.semantic.model: the baked-in model, or empty (none: lexical) without FAQBOT_MODEL.
+# FAQBOT_DATA_DIR: the data folder, so the default database is /data/faqbot.sqlite3 and the
+# heartbeat and console history go to /data. It sets no storage key, so a service that sets
+# FAQBOT_STORAGE__URL (PostgreSQL) is not refused as having set both; its heartbeat is in /data.
 ENV FAQBOT_KNOWLEDGE__PATHS=/app/knowledge \
     FAQBOT_DATA_DIR=/data \
     FAQBOT_MATCHER__SEMANTIC__MODEL=${FAQBOT_MODEL:+/app/models/encoder}

@@ -57,8 +57,9 @@ def free_port() -> int:
 class Cluster:
     """One running PostgreSQL server in a temporary folder; ``stop`` removes it all."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, durable: bool = False) -> None:
         self.bin = bin_dir
+        self.durable = durable  # fsync on: for benchmarks that must be honest about commits
         self.root = Path(tempfile.mkdtemp(prefix="faqbot-pg-"))
         self.data = self.root / "data"
         self.port = 0
@@ -88,10 +89,11 @@ class Cluster:
         for _ in range(START_ATTEMPTS):
             self.port = free_port()
             # fsync off: the cluster is thrown away; durability against a killed *client* (what
-            # the tests check) does not depend on it.
+            # the tests check) does not depend on it. A benchmark asks for it on.
+            speed = "" if self.durable else "-c fsync=off -c full_page_writes=off "
             options = (
                 f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
-                "-c fsync=off -c full_page_writes=off -c max_connections=200"
+                f"{speed}-c max_connections=200"
             )
             log = str(self.root / "server.log")
             started = self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w",

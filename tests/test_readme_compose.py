@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import yaml
 from bot.base.config import load_settings
 from bot.base.shards import parse_shard_ids
 from bot.cli.health import heartbeat_path
-from tests.docker_replay import DOCKERFILE, expand, instructions
+from tests.docker_replay import expand, instructions
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -69,27 +70,46 @@ def test_every_process_shares_one_database_without_a_password_in_the_yaml() -> N
 
 
 def _image_environment() -> dict[str, str]:
-    """The variables the Dockerfile's ENV lines set (built without a model)."""
-    found: dict[str, str] = {}
-    for keyword, arguments in instructions(DOCKERFILE.read_text(encoding="utf-8")):
+    """The ENV the Dockerfile gives every container (no build arguments: no baked-in model)."""
+    environ: dict[str, str] = {}
+    text = (README.parent / "Dockerfile").read_text(encoding="utf-8")
+    for keyword, arguments in instructions(text):
         if keyword == "ENV":
-            for pair in arguments.split():
+            for pair in shlex.split(arguments):
                 name, _, value = pair.partition("=")
-                found[name] = expand(value, {})
-    return found
+                environ[name] = expand(value, environ)
+    return environ
 
 
-def test_each_process_loads_its_settings_in_the_image_with_postgresql(
+def test_every_process_starts_on_the_image_with_postgresql_and_its_heartbeat_in_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The image's own variables plus a service's load (no "both set"): the URL is the store,
+    and the heartbeat goes to the service's /data volume, named after its shards."""
+    image = _image_environment()
+    assert not any(name.startswith("FAQBOT_STORAGE__") for name in image)
+    secret = tmp_path / "db_password"
+    secret.write_text("not-the-real-one\n")
+    for name, service in _bots(_compose()).items():
+        environment = {**image, **{k: str(v) for k, v in service["environment"].items()}}
+        environment["FAQBOT_STORAGE__PASSWORD_FILE"] = str(secret)  # the secret, mounted
+        for key, value in environment.items():
+            if key != "DISCORD_TOKEN":
+                monkeypatch.setenv(key, value)
+        ours = {k: v for k, v in environment.items() if k.startswith("FAQBOT_")}
+        settings = load_settings(None, ours)
+        assert settings.storage.url == "postgresql://faqbot@db:5432/faqbot", name
+        ids = environment["FAQBOT_DISCORD__SHARD_IDS"]
+        assert heartbeat_path(settings) == Path(f"/data/faqbot-shards-{ids}.heartbeat")
+
+
+def test_the_image_keeps_its_sqlite_file_where_it_always_was(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """An existing deployment (no storage keys of its own) keeps /data/faqbot.sqlite3."""
     image = _image_environment()
-    for name, value in image.items():
-        monkeypatch.setenv(name, value)  # the default database reads the process environment
-    for service in _bots(_compose()).values():
-        environment = image | {k: str(v) for k, v in service["environment"].items()}
-        environment.pop("DISCORD_TOKEN")
-        # The image's default database must not count as set beside storage.url.
-        settings = load_settings(None, environment)
-        assert settings.storage.url == "postgresql://faqbot@db:5432/faqbot"
-        assert settings.storage.password_file == Path("/run/secrets/db_password")
-        assert heartbeat_path(settings).parent == Path("/data")  # the process's own volume
+    for key, value in image.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(None, {k: v for k, v in image.items() if k.startswith("FAQBOT_")})
+    assert settings.storage.database == Path("/data/faqbot.sqlite3")
+    assert heartbeat_path(settings) == Path("/data/faqbot.heartbeat")

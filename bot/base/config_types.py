@@ -7,22 +7,18 @@ config file's folder by ``load_settings``).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_settings import NoDecode
 
-DATA_DIR_VARIABLE = "FAQBOT_DATA_DIR"  # not a setting: the image's /data, under storage.url too
+from bot.base.datafolder import DATABASE_NAME, default_data_folder
 
 
 def default_database() -> Path:
-    """The database path used when none is configured: the data folder's faqbot.sqlite3."""
-    if folder := os.environ.get(DATA_DIR_VARIABLE, "").strip():
-        return Path(folder).expanduser() / "faqbot.sqlite3"
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "faqbot" / "faqbot.sqlite3"
+    """The database path used when none is configured: in the data folder (``datafolder``)."""
+    return default_data_folder() / DATABASE_NAME
 
 
 def not_empty(value: Any) -> Any:

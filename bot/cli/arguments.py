@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from bot.base.config import StorageSettings
+from bot.base.datafolder import DATA_DIR_VARIABLE, data_folder
 from bot.base.errors import KnowledgeError
 
 EXIT_OK = 0
@@ -100,7 +102,7 @@ def non_empty_text(text: str) -> str:
     return text
 
 
-def failure_line(error: BaseException, database: Path) -> str:
+def failure_line(error: BaseException, storage: StorageSettings) -> str:
     """One line that says what went wrong, for an error that ends a command."""
     if isinstance(error, KnowledgeError) and error.problems:
         first, count = error.problems[0], len(error.problems)
@@ -113,6 +115,12 @@ def failure_line(error: BaseException, database: Path) -> str:
             cause = "a file is in the way of a folder"
         reason = f"{error.filename}: {cause}"
         culprit = Path(os.fsdecode(error.filename))
+        if storage.url:  # no file of ours holds the data: only the data folder can be blamed
+            folder = data_folder(storage)
+            if culprit == folder or folder in culprit.parents or culprit in folder.parents:
+                return f"cannot use the data folder {folder} ({DATA_DIR_VARIABLE}): {reason}"
+            return reason
+        database = storage.database
         if culprit == database or culprit in database.parents:
             return f"cannot use the database {database} (storage.database): {reason}"
         return reason

@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import TextIO
 
 from bot.base.config import Settings
+from bot.base.datafolder import data_folder
 from bot.base.files import PRIVATE, create_private
 from bot.base.redact import redact
 from bot.cli.arguments import EXIT_DO_NOT_RESTART
@@ -34,8 +35,9 @@ FRIENDLY = "Hi! Ask me a hosting question, e.g. \u201cVM or container?\u201d"
 
 
 def history_path(settings: Settings) -> Path:
-    """The console's history file: beside the database."""
-    return Path(settings.storage.database).parent / HISTORY_FILE
+    """The console's history file: beside the database (with ``storage.url``: in the data
+    folder)."""
+    return data_folder(settings.storage) / HISTORY_FILE
 
 
 def load_history(readline: ModuleType, settings: Settings) -> Path | None:

@@ -1,5 +1,8 @@
 """``faqbot doctor``: config, knowledge, database, shards, token: one line each, tried as run would.
 
+On PostgreSQL (``storage.url``) the database line names the backend and the masked URL, from a
+read-only look (schema version, rows, amcheck where installed); nothing is migrated.
+
 The database check does what ``faqbot run`` will do, without changing the real file: it creates
 the folder and a scratch database in it when there is none yet, and otherwise opens (and, when a
 migration is pending, migrates) a backup copy through the storage package. The knowledge count
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.base.config import Settings, describe_sources
+from bot.base.dburl import mask_url
 from bot.base.errors import ConfigError, FaqbotError, KnowledgeError
 from bot.base.shards import describe_shards
 from bot.cli.ops import TOKEN_VARIABLE, backup_database, inspect_database
@@ -26,6 +30,8 @@ from bot.core.embedding import HYBRID, WAITING, Progress
 from bot.core.knowledge import load_knowledge
 from bot.core.overlay import apply_overlay
 from bot.storage import OPERATOR_SCOPE, Revision, Store
+from bot.storage.postgres import migrations as postgres_migrations
+from bot.storage.postgres.inspect import inspect_postgres
 from bot.storage.sqlite.migrations import LATEST
 
 if TYPE_CHECKING:
@@ -76,8 +82,36 @@ async def _open_copy(path: Path) -> list[Revision]:
             return await store.scoped(OPERATOR_SCOPE).current_revisions()
 
 
+async def _postgres_revisions(settings: Settings) -> list[Revision]:
+    """The operator overlay on PostgreSQL, through the store (the schema is current: opening
+    migrates nothing)."""
+    async with await Store.open(settings=settings.storage) as store:
+        return await store.scoped(OPERATOR_SCOPE).current_revisions()
+
+
+def check_postgres(settings: Settings) -> tuple[bool, str, list[Revision]]:
+    """``check_database`` for ``storage.url``: a read-only look, then the overlay if current."""
+    report = asyncio.run(inspect_postgres(settings.storage))
+    line = f"PostgreSQL {report.message}"
+    if not report.ok or report.version == 0:
+        return report.ok, line, []
+    if report.version is not None and report.version < postgres_migrations.LATEST:
+        return (
+            True,
+            f"{line}; faqbot run migrates it to {postgres_migrations.LATEST} (back up first)",
+            [],
+        )
+    try:
+        revisions = asyncio.run(_postgres_revisions(settings))
+    except (FaqbotError, OSError) as exc:
+        return False, f"faqbot run could not open {mask_url(settings.storage.url or '')}: {exc}", []
+    return True, line, revisions
+
+
 def check_database(settings: Settings) -> tuple[bool, str, list[Revision]]:
     """Whether ``faqbot run`` can use the database, the line that says so, and its overlay."""
+    if settings.storage.url:
+        return check_postgres(settings)
     path = settings.storage.database
     if not path.exists():
         problem = _try_creating(path)

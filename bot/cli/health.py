@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.base.config import Settings
+from bot.base.datafolder import data_folder
 from bot.base.shards import describe_ids
 
 if TYPE_CHECKING:
@@ -45,13 +46,12 @@ def heartbeat_name(settings: Settings) -> str:
 
 
 def heartbeat_path(settings: Settings) -> Path:
-    """The configured heartbeat file, or one beside the database."""
+    """The configured heartbeat file, or one beside the database (with ``storage.url``: in
+    the data folder)."""
     configured = settings.discord.heartbeat_file
-    return (
-        configured
-        if configured is not None
-        else settings.storage.database.with_name(heartbeat_name(settings))
-    )
+    if configured is not None:
+        return configured
+    return data_folder(settings.storage) / heartbeat_name(settings)
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except (FaqbotError, OSError, UnicodeError) as exc:
-        print(f"faqbot: {failure_line(exc, settings.storage.database)}", file=sys.stderr)
+        print(f"faqbot: {failure_line(exc, settings.storage)}", file=sys.stderr)
         return EXIT_FAILED
     except ModelError as exc:  # a sentence-encoder model that is missing or broken
         print(f"faqbot: {exc}", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 None of them changes the database: they open it read-only. The backup and the integrity check
 use ``sqlite3`` directly (the online backup API and ``PRAGMA integrity_check``); the schema
-version is read through the storage package, which owns the schema.
+version is read through the storage package, which owns the schema. With ``storage.url``
+(PostgreSQL) ``bot.cli.pgops`` does both: ``pg_dump``, and a read-only look.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.base.dburl import mask_url
 from bot.base.files import create_private
 from bot.cli.arguments import positive_float
 from bot.cli.health import check_heartbeat, heartbeat_path
+from bot.cli.pgops import backup_postgres, check_postgres
 from bot.storage.sqlite.migrations import LATEST, schema_version
 
 TOKEN_VARIABLE = "DISCORD_TOKEN"
@@ -122,6 +124,8 @@ def _config_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.storage.url:
+        return backup_postgres(args, settings)
     source = settings.storage.database
     target: Path = args.path
     if not source.exists():
@@ -141,6 +145,8 @@ def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_check(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.storage.url:
+        return check_postgres(args, settings)
     report = inspect_database(settings.storage.database)
     if report.ok:
         print(report.message)
@@ -159,6 +165,7 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``config``, ``db``, ``doctor`` (``bot.cli.doctor``) and ``health`` to the parser."""
     from bot.cli.doctor import doctor_with_bad_config, run_doctor  # it imports this module
+    from bot.cli.migrate import add_migrate_to
 
     config = sub.add_parser("config", help="inspect the configuration")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
@@ -167,12 +174,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     db = sub.add_parser("db", help="back up or check the database")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    backup = db_sub.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup = db_sub.add_parser(
+        "backup", help="copy the database safely, even while the bot runs (PostgreSQL: pg_dump)"
+    )
     backup.add_argument("path", type=Path, help="the backup file to write")
     backup.add_argument("--force", action="store_true", help="overwrite an existing file")
     backup.set_defaults(handler=_db_backup)
-    db_check = db_sub.add_parser("check", help="integrity check and schema version")
+    db_check = db_sub.add_parser(
+        "check", help="integrity check and schema version (PostgreSQL: rows, amcheck if there)"
+    )
     db_check.set_defaults(handler=_db_check)
+    add_migrate_to(db_sub)
 
     doctor = sub.add_parser("doctor", help="check config, knowledge, database and token")
     doctor.set_defaults(handler=run_doctor, on_config_error=doctor_with_bad_config)

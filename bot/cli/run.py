@@ -223,7 +223,7 @@ def _with_token(settings: Settings, work: Callable[[str], Coroutine[object, obje
               file=sys.stderr)  # fmt: skip
         return EXIT_DO_NOT_RESTART
     except (FaqbotError, OSError) as exc:
-        line = failure_line(exc, settings.storage.database)
+        line = failure_line(exc, settings.storage)
         print(f"faqbot: {line}; {FIX_HINT}", file=sys.stderr)
         return EXIT_DO_NOT_RESTART
     except ModelError as exc:  # the operator asked for hybrid matching: never silently less

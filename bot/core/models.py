@@ -2,8 +2,9 @@
 
 ``matcher.semantic.model`` is either a path to a model folder (the layout of
 all-MiniLM-L6-v2-onnx) or the name of a model installed by ``faqbot models fetch`` into the data
-folder (``models/NAME`` next to the default database). The int8 file is preferred when the folder
-has it: the fusion weights and the answer rule were fitted with it (``benchmarks/SEMANTIC.md``).
+folder (``models/NAME`` beside the SQLite file; with ``storage.url``, in the default data
+folder). The int8 file is preferred when the folder has it: the fusion weights and the answer
+rule were fitted with it (``benchmarks/SEMANTIC.md``).
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.base.config import Settings
+from bot.base.datafolder import data_folder
 from bot.semantic.encoder import FETCH_HINT, INT8_FILE, Encoder, ModelError
 
 __all__ = ["ModelError", "load_encoder", "model_folder", "models_folder"]
 
 
 def models_folder(settings: Settings) -> Path:
-    """The data folder's ``models`` folder, next to the database."""
-    return Path(settings.storage.database).expanduser().parent / "models"
+    """The data folder's ``models`` folder: next to the database, or with ``storage.url`` in the
+    default data folder."""
+    return data_folder(settings.storage) / "models"
 
 
 def model_folder(settings: Settings, model: str | None = None) -> Path:
