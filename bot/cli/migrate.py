@@ -50,6 +50,9 @@ def _migrate_to(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     where = mask_url(args.url)
+    if not source.is_file():  # before connecting: the simpler mistake is said first
+        print(f"faqbot: no SQLite database at {source}: nothing to copy", file=sys.stderr)
+        return 1
     try:
         report = asyncio.run(migrate_to(source, args.url, settings.storage))
     except CopyMismatch as exc:

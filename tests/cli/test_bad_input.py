@@ -34,6 +34,7 @@ def _closed_port() -> int:
 UNREACHABLE = f"http://127.0.0.1:{_closed_port()}/api/v10"
 
 # (command, kind of bad input, arguments after the global options, environment)
+NO_SERVER = "postgresql://u@127.0.0.1:9/db"  # nothing listens on port 9 (discard)
 COMMAND_ROWS: list[tuple[str, str, list[str], dict[str, str]]] = [
     ("ask", "malformed", ["ask", ""], {}),
     ("ask", "malformed", ["ask", "ssl"], {"FAQBOT_STORAGE__DATABASE": "{not_sqlite}"}),
@@ -100,6 +101,9 @@ COMMAND_ROWS: list[tuple[str, str, list[str], dict[str, str]]] = [
     ("db backup", "missing", ["db", "backup", "{work}/backup.sqlite3"], {}),
     ("db backup", "unreadable", ["db", "backup", "{in_the_way}"], {}),
     ("db check", "missing", ["db", "check"], {}),
+    ("db migrate-to", "malformed", ["db", "migrate-to", "mysql://u@127.0.0.1:9/db"], {}),
+    ("db migrate-to", "missing", ["db", "migrate-to", NO_SERVER, "--from", "{missing}"], {}),
+    ("db migrate-to", "unreadable", ["db", "migrate-to", NO_SERVER, "--from", "{kb}"], {}),
     ("db check", "malformed", ["db", "check"], {"FAQBOT_STORAGE__DATABASE": "{not_sqlite}"}),
     ("doctor", "malformed", ["doctor"], {"FAQBOT_STORAGE__DATABASE": "{not_sqlite}"}),
     ("doctor", "unreadable", ["doctor"], {"FAQBOT_STORAGE__DATABASE": "{in_the_way}"}),
@@ -229,6 +233,7 @@ def _required(command: str) -> list[str]:
         "entries signature remove": ["vm-vs-container", "ERR_SOMETHING_HERE"],
         "promote": ["111", "vm-vs-container"],
         "db migrate-scope": ["111"],
+        "db migrate-to": [NO_SERVER],
     }.get(command, [])
 
 
