@@ -95,11 +95,13 @@ def loaded() -> dict[str, set[str]]:
     return loaded_after_importing({**targets, "cli": ["bot.cli.main"]})
 
 
+@pytest.mark.slow  # imports every layer in a fresh interpreter
 @pytest.mark.parametrize("layer", sorted(RULES))
 def test_layer_imports_only_what_is_below_it(layer: str, loaded: dict[str, set[str]]) -> None:
     assert not loaded[layer] & RULES[layer], f"{layer} loads {sorted(loaded[layer] & RULES[layer])}"
 
 
+@pytest.mark.slow  # the same fresh interpreter
 def test_the_cli_loads_discord_only_for_run(loaded: dict[str, set[str]]) -> None:
     assert "discord" not in loaded["cli"]
 

@@ -213,6 +213,7 @@ def test_eval_without_json_prints_one_line_per_metric(faqbot):
     assert [line.split()[0] for line in done.stdout.splitlines()] == list(METRIC_KEYS)
 
 
+@pytest.mark.slow  # runs the whole benchmark command
 def test_bench_prints_a_table_with_a_ratio_column(faqbot):
     done = faqbot("bench", "--sizes", "200", "--queries", "20")
 

@@ -93,6 +93,7 @@ def test_validate_warns_when_a_signature_would_hit_another_entry() -> None:
     assert all("'c'" in line for line in clash)
 
 
+@pytest.mark.slow  # validates all shipped knowledge; the fast run checks every phrasing's owner
 def test_the_shipped_knowledge_passes_strict_validation() -> None:
     assert find_collisions(load_knowledge([SHIPPED_KNOWLEDGE])) == []
 

@@ -123,6 +123,7 @@ def test_hybrid_eval_without_a_model_says_how_to_get_one(
     assert "faqbot models fetch" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # runs the whole benchmark command
 def test_bench_measures_the_hybrid_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = build_model_folder(tmp_path / "model")
     args = ["bench", "--mode", "hybrid", "--model", str(model), "--sizes", "100"]
