@@ -10,6 +10,8 @@ document that grows past a bound derived from its own length, before any Python 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -24,6 +26,12 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # scalar character comes from the text). Honest reuse of an anchor (a shared list of tags)
 # adds little; this much room above the text's own length is more than any of ours needs.
 EXPANSION_ALLOWANCE = 100_000
+
+# Only an anchored node can be shared, and an anchor is ``&`` followed by a character that may
+# start its name (no space, no flow indicator). A text without one has no anchor, and an alias
+# to an unknown anchor is a parse error: such a document cannot expand, and is not walked.
+# (``&&`` in a shell command matches too: a false alarm only costs the walk.)
+_ANCHOR = re.compile(r"&[^\s,\[\]{}]")
 
 
 class ExpansionError(yaml.YAMLError):
@@ -87,19 +95,34 @@ def expanded_size(root: Node, limit: int) -> int:
     return sizes[id(root)]
 
 
-class _Loader(SAFE_LOADER):  # type: ignore[misc, valid-type]
-    """The safe loader, with a scalar it cannot build reported as a YAML error at its place.
+def _readable(construct: Callable[[Any, Node], Any]) -> Callable[[Any, Node], Any]:
+    """A scalar constructor whose ValueError or OverflowError becomes a YAML error at its place.
 
     ``updated: 2026-02-30`` looks like a date to YAML and an int of 5,000 digits exceeds
     Python's conversion limit: the plain loader lets the ValueError escape without a line.
     """
 
-    def construct_object(self, node: Node, deep: bool = False) -> Any:
+    def run(loader: Any, node: Node) -> Any:
         try:
-            return super().construct_object(node, deep)
+            return construct(loader, node)
         except (ValueError, OverflowError) as exc:
             problem = f"cannot read this value ({exc})"
             raise ConstructorError(None, None, problem, node.start_mark) from exc
+
+    return run
+
+
+class _Loader(SAFE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, with a scalar it cannot build reported as a YAML error at its place.
+
+    Only the constructors that convert text to a number, a date or bytes can fail that way;
+    wrapping them, rather than every node's construction, keeps loading a large file cheap.
+    """
+
+
+for _tag, _construct in list(yaml.SafeLoader.yaml_constructors.items()):
+    if _tag and _tag.rsplit(":", 1)[-1] in ("int", "float", "timestamp", "binary"):
+        _Loader.add_constructor(_tag, _readable(_construct))
 
 
 def load_bounded(text: str) -> Any:
@@ -109,7 +132,8 @@ def load_bounded(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        expanded_size(node, 2 * len(text) + EXPANSION_ALLOWANCE)
+        if _ANCHOR.search(text):
+            expanded_size(node, 2 * len(text) + EXPANSION_ALLOWANCE)
         return loader.construct_document(node)
     finally:
         loader.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bot.base.config import Settings
+from bot.base.keptfiles import KeptFiles
 from bot.core.knowledge import Knowledge
 from bot.core.layers import BaseLayer
 from bot.core.overlay import Slot, apply_overlay
@@ -22,9 +23,11 @@ def build_base(
     settings: Settings,
     vectors: VectorCache | None = None,
     defer_semantic: bool = False,
+    kept: KeptFiles | None = None,
 ) -> BaseLayer:
     """The base layer: the YAML with the operator's overlay applied, indexed (hybrid when
-    given the encoder's vectors, unless deferred)."""
+    given the encoder's vectors, unless deferred; ``kept``: where a large index is kept
+    between starts, ``bot.core.index_state``)."""
     slots = apply_overlay(knowledge.entries, revisions)
     changed = {revision.entry_id for revision in revisions}
     return BaseLayer(
@@ -34,6 +37,7 @@ def build_base(
         changed=changed,
         vectors=vectors,
         defer_semantic=defer_semantic,
+        kept=kept,
     )
 
 

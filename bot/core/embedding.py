@@ -138,13 +138,20 @@ async def vector_base(
     inline: int | None,
     build: Callable[[bool], BaseLayer],
 ) -> BaseLayer:
-    """A base whose phrasings are ``texts``, built by ``build(defer)`` after the stored vectors
-    are loaded in bulk: hybrid at once when at most ``inline`` phrasings lack a vector (None:
-    embed them all first), else lexical until the embedder is done."""
-    await load_stored(vectors, store, texts)
+    """A base whose phrasings are ``texts``, built by ``build(defer)``: hybrid at once when at
+    most ``inline`` phrasings lack a stored vector (None: embed them all first), else lexical
+    until the embedder is done."""
+    from bot.core.semantic import SemanticScorer
+
+    # The lexical index (Python, in a worker thread) and the stored vectors (SQLite's thread,
+    # then numpy) need nothing of each other: side by side they use both cores.
+    lexical = asyncio.to_thread(build, True)
+    base, _ = await asyncio.gather(lexical, load_stored(vectors, store, texts))
     missing = await asyncio.to_thread(vectors.missing, texts)
-    defer = inline is not None and len(missing) > inline
-    # Embedding what is not stored yet, and indexing, take time: off the event loop.
-    base = await asyncio.to_thread(build, defer)
+    if inline is None or len(missing) <= inline:
+        # Embedding what is not stored yet, and indexing, take time: off the event loop.
+        entries = base.matcher.semantic_snapshot()
+        scorer = await asyncio.to_thread(SemanticScorer, vectors, entries)
+        base.matcher.attach_semantic(scorer)
     await save_pending(vectors, store)
     return base

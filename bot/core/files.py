@@ -20,6 +20,7 @@ import yaml
 from bot.base.config import DEFAULT_MAX_FILE_BYTES
 from bot.base.errors import Problem
 from bot.base.safeyaml import load_bounded
+from bot.base.yamlcache import ParseCache
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # Opening a FIFO for reading waits for a writer; O_NONBLOCK returns at once so fstat can say
@@ -81,11 +82,18 @@ def _too_big(size: int, max_bytes: int) -> str:
     )
 
 
-def read_yaml(path: Path, problems: list[Problem], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Any:
-    """One knowledge file's YAML data, or None with a Problem appended if it cannot be used."""
+def read_yaml(
+    path: Path,
+    problems: list[Problem],
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    cache: ParseCache | None = None,
+) -> Any:
+    """One knowledge file's YAML data, or None with a Problem appended if it cannot be used
+    (``cache``: parsed data kept from an earlier start, by the text's digest)."""
     source = str(path)
     try:
-        return load_bounded(read_capped(path, max_bytes))
+        text = read_capped(path, max_bytes)
+        return load_bounded(text) if cache is None else cache.parse(text)
     except Refused as exc:
         problems.append(Problem(source, None, None, str(exc)))
     except yaml.YAMLError as exc:

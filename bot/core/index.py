@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from bot.core.gathering import Visible, gather_phrasings
 from bot.core.knowledge import Entry
@@ -64,6 +65,39 @@ class PhrasingIndex:
         for pid, tokens in enumerate(self._tokens):
             if norms[pid] is None:
                 norms[pid] = sum(map(weight, tokens))
+
+    def state(self) -> tuple[object, ...]:
+        """What a bulk load computed, as plain values (``bot.core.index_state`` keeps it)."""
+        self.warm()
+        return (
+            self._phrasings,
+            self._text,
+            self._tokens,
+            self._owner,
+            self._norms,
+            self._postings,
+            self._extra,
+            self._df,
+            self._weights,
+            self._typos.keys,
+        )
+
+    @classmethod
+    def restored(
+        cls,
+        entries: Sequence[Entry],
+        synonyms: Mapping[str, tuple[str, ...]] | None,
+        state: tuple[Any, ...],
+    ) -> PhrasingIndex:
+        """The index ``state()`` came from, given the same entries (in order) and synonyms."""
+        index = cls((), synonyms)
+        (index._phrasings, index._text, index._tokens, index._owner, index._norms,
+         index._postings, index._extra, index._df, index._weights, keys) = state  # fmt: skip
+        index._entries = {entry.id: entry for entry in entries}
+        index._rank = {entry_id: rank for rank, entry_id in enumerate(index._entries)}
+        index._phrasing_count = sum(map(len, index._phrasings.values()))
+        index._typos = TypoIndex.restored(index._df, keys)
+        return index
 
     # --- entries -------------------------------------------------------------------------------
 

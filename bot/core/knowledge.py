@@ -17,6 +17,7 @@ import yaml
 
 from bot.base.config import DEFAULT_MAX_FILE_BYTES
 from bot.base.errors import KnowledgeError, Problem
+from bot.base.yamlcache import ParseCache
 from bot.core.entries import (
     FILE_KEYS,
     MAX_ANSWER,
@@ -52,10 +53,13 @@ __all__ = (
 
 
 def load_entries_file(
-    path: Path, problems: list[Problem], max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    path: Path,
+    problems: list[Problem],
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    cache: ParseCache | None = None,
 ) -> list[Entry]:
     """Load and validate one topic file, appending every problem found."""
-    data = read_yaml(path, problems, max_bytes)
+    data = read_yaml(path, problems, max_bytes, cache)
     source = str(path)
     if data is None:
         if not problems or problems[-1].file != source:
@@ -79,11 +83,14 @@ def load_entries_file(
 
 
 def load_synonyms(
-    path: Path, problems: list[Problem], max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    path: Path,
+    problems: list[Problem],
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    cache: ParseCache | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Load ``synonyms.yaml``: canonical form -> variants; a variant belongs to one group."""
     reported = len(problems)
-    data = read_yaml(path, problems, max_bytes)
+    data = read_yaml(path, problems, max_bytes, cache)
     source = str(path)
     groups = data.get("synonyms") if isinstance(data, dict) else None
     if len(problems) > reported:  # unreadable: that is the problem, not its missing mapping
@@ -155,12 +162,16 @@ def check_collisions(entries: Sequence[Entry], problems: list[Problem]) -> None:
 
 
 def load_knowledge(
-    paths: Iterable[Path], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    paths: Iterable[Path],
+    *,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    cache: ParseCache | None = None,
 ) -> Knowledge:
     """Load every topic file and the synonyms; raise KnowledgeError listing every problem.
 
     It blocks for as long as the files take to read (up to ``max_file_bytes`` each): an async
-    caller runs it in a thread, as ``KnowledgeService.reload`` does.
+    caller runs it in a thread, as ``KnowledgeService.reload`` does. ``cache`` keeps each
+    file's parsed YAML between starts (``bot.base.yamlcache``); validation runs either way.
     """
     paths = list(paths)
     problems: list[Problem] = []
@@ -171,9 +182,9 @@ def load_knowledge(
         if not path.exists():
             problems.append(Problem(str(path), None, None, "does not exist"))
         elif path.name == SYNONYMS_FILE:
-            synonyms.update(load_synonyms(path, problems, max_file_bytes))
+            synonyms.update(load_synonyms(path, problems, max_file_bytes, cache))
         else:
-            entries.extend(load_entries_file(path, problems, max_file_bytes))
+            entries.extend(load_entries_file(path, problems, max_file_bytes, cache))
     if not files and not problems:
         problems.append(Problem(", ".join(map(str, paths)), None, None, "holds no YAML files"))
     check_collisions(entries, problems)

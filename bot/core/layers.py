@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
+from bot.base.keptfiles import KeptFiles
 from bot.core.knowledge import Entry, phrasing_key
 from bot.core.matcher import Candidate, Matcher, MatchResult
 from bot.core.overlay import Slot, phrasing_owners
@@ -50,13 +51,14 @@ class BaseLayer:
         changed: Iterable[str] = (),
         vectors: VectorCache | None = None,
         defer_semantic: bool = False,
+        kept: KeptFiles | None = None,
     ) -> None:
         self._slots = slots
         self._changed = set(changed)  # ids the operator's overlay added, edited or removed
         self._owners = phrasing_owners(slots)
         live = [s.entry for s in slots.values() if not s.removed]
         self.matcher = Matcher(
-            live, synonyms, settings, vectors=vectors, defer_semantic=defer_semantic
+            live, synonyms, settings, vectors=vectors, defer_semantic=defer_semantic, kept=kept
         )
 
     @property

@@ -15,20 +15,19 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Self
 
 from bot.base.config import Settings
 from bot.base.errors import KnowledgeError, Problem
-from bot.core.assembly import build_base, live_phrasings, own_slots
-from bot.core.embedding import INLINE_EMBED, Embedder, Progress, vector_base
-from bot.core.knowledge import Knowledge, load_knowledge
+from bot.core.assembly import live_phrasings, own_slots
+from bot.core.embedding import INLINE_EMBED, Embedder, Progress
+from bot.core.knowledge import Knowledge
 from bot.core.layers import BaseLayer, CommunityLayer, topic_of
-from bot.core.models import load_encoder
 from bot.core.overlay import apply_overlay
 from bot.core.semantic import VectorCache, load_stored, save_pending
 from bot.core.service import KnowledgeService
+from bot.core.startup import index_base, read_inputs, read_knowledge
 from bot.core.totals import sum_stats
 from bot.storage import (
     OPERATOR_SCOPE,
@@ -93,22 +92,15 @@ class Library:
     ) -> Self:
         """Load the YAML (KnowledgeError if broken), open the store and apply the overlay;
         ``background``: answer lexically while missing vectors are computed."""
-        limit = settings.knowledge.max_file_bytes
-        knowledge = knowledge or load_knowledge(settings.knowledge.paths, max_file_bytes=limit)
         # A configured model that cannot be loaded stops here (ModelError), before the store.
-        vectors = VectorCache(load_encoder(settings)) if settings.matcher.semantic.model else None
+        knowledge, vectors = await read_inputs(settings, knowledge)
         store = store or await Store.open(settings.storage.database, settings.storage)
         try:
             # Read first: a change made while we load is then applied again, never missed.
             seq = await store.last_change_seq()
             revisions = await store.scoped(OPERATOR_SCOPE).current_revisions()
-            if vectors is None:
-                base = build_base(knowledge, revisions, settings)
-            else:
-                build = partial(build_base, knowledge, revisions, settings, vectors)
-                texts = live_phrasings(apply_overlay(knowledge.entries, revisions).values())
-                inline = cls.inline_embed if background else None
-                base = await vector_base(texts, vectors, store, inline, build)
+            inline = cls.inline_embed if background else None
+            base = await index_base(settings, knowledge, revisions, (vectors, store, inline))
             await store.expire_text()
         except BaseException:
             await store.close()
@@ -265,16 +257,10 @@ class Library:
         self, paths: tuple[Path, ...], revisions: Sequence[Revision]
     ) -> tuple[Knowledge, BaseLayer]:
         """Load, overlay and index the knowledge (the work runs in worker threads)."""
-        limit = self.settings.knowledge.max_file_bytes
-        knowledge = await asyncio.to_thread(load_knowledge, paths, max_file_bytes=limit)
-        if self.vectors is None:
-            return knowledge, await asyncio.to_thread(
-                build_base, knowledge, revisions, self.settings
-            )
-        build = partial(build_base, knowledge, revisions, self.settings, self.vectors)
-        texts = live_phrasings(apply_overlay(knowledge.entries, revisions).values())
+        knowledge = await asyncio.to_thread(read_knowledge, self.settings, paths)
         inline = self.inline_embed if self.background else None
-        return knowledge, await vector_base(texts, self.vectors, self.store, inline, build)
+        encoding = (self.vectors, self.store, inline)
+        return knowledge, await index_base(self.settings, knowledge, revisions, encoding)
 
     async def stats_everywhere(
         self, period: dt.timedelta = dt.timedelta(days=7), *, top: int = 5

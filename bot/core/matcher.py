@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
+from bot.base.keptfiles import KeptFiles
 from bot.base.thresholds import Bars
 from bot.core.gathering import Visible
-from bot.core.index import PhrasingIndex
+from bot.core.index_state import built_index
 from bot.core.knowledge import Entry
 from bot.core.lexical import LexicalScorer
 from bot.core.results import Candidate, MatchResult, Outcome
@@ -42,10 +43,12 @@ class Matcher:
         *,
         vectors: VectorCache | None = None,
         defer_semantic: bool = False,
+        kept: KeptFiles | None = None,
     ) -> None:
         self.settings = settings or MatcherSettings()
         self.synonyms: Mapping[str, tuple[str, ...]] = synonyms or {}
-        self.index = PhrasingIndex(entries, synonyms)
+        # ``kept``: a large base's index is read back from the start before (index_state).
+        self.index = built_index(list(entries), synonyms, kept)
         self.lexical = LexicalScorer(self.index)
         self.signatures = SignatureIndex(self.index.entries())
         # With a vector cache (an encoder is configured) the matcher is hybrid; deferred, it

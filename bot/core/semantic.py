@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.gathering import Visible
 from bot.core.knowledge import Entry
 from bot.core.semantic_signal import SemanticQuery, SemanticSignal
-from bot.core.vectors import VectorCache, load_stored, save_pending, text_key
+from bot.core.vectors import VectorCache, centroid_norms, load_stored, save_pending, text_key
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,8 +99,7 @@ class SemanticScorer:
         np = self._np
         counts = np.fromiter((len(e.phrasings) for e in entries), np.int64, len(entries))
         offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        means = np.add.reduceat(self.cache.arena[rows], offsets, axis=0) / counts[:, None]
-        norms = np.linalg.norm(means, axis=1).tolist()
+        norms = centroid_norms(self.cache.arena, rows, offsets, counts).tolist()
         start, end = self._n, self._n + len(rows)
         self._rows[start:end] = rows
         self._alive[start:end] = True

@@ -40,6 +40,18 @@ class TypoIndex:
         # word shares the key (a set per key took 56 MB of a 100-community benchmark's 100).
         self._keys: dict[str, str | set[str]] = {}
 
+    @property
+    def keys(self) -> dict[str, str | set[str]]:
+        """The deletion keys and their words (``bot.core.index_state`` keeps them)."""
+        return self._keys
+
+    @classmethod
+    def restored(cls, uses: Mapping[str, int], keys: dict[str, str | set[str]]) -> TypoIndex:
+        """An index holding ``keys`` as ``keys`` gave them (no word re-added)."""
+        index = cls(uses)
+        index._keys = keys
+        return index
+
     def add(self, word: str) -> None:
         """Make a newly used ``word`` findable."""
         if _guessable(word):

@@ -28,14 +28,14 @@ def settings_for(tmp_path: Path, **knowledge: object) -> Settings:
 
 async def test_reload_reads_the_files_in_a_worker_thread(tmp_path: Path, monkeypatch) -> None:
     loaded_in: list[threading.Thread] = []
-    real_load = service_module.load_knowledge
+    real_load = service_module.read_knowledge
 
     def spy(*args: object, **kwargs: object) -> Knowledge:
         loaded_in.append(threading.current_thread())
         return real_load(*args, **kwargs)
 
     async with await KnowledgeService.open(settings_for(tmp_path)) as service:
-        monkeypatch.setattr(service_module, "load_knowledge", spy)
+        monkeypatch.setattr(service_module, "read_knowledge", spy)
         count = await service.reload()
 
     assert count == len(service.entries()) > 0
@@ -45,7 +45,7 @@ async def test_reload_reads_the_files_in_a_worker_thread(tmp_path: Path, monkeyp
 async def test_members_are_answered_while_a_reload_is_loading(tmp_path: Path, monkeypatch) -> None:
     started, release = threading.Event(), threading.Event()
     released: list[bool] = []  # False: the load waited out its guard (the loop never ran)
-    real_load = service_module.load_knowledge
+    real_load = service_module.read_knowledge
 
     def slow_load(*args: object, **kwargs: object) -> Knowledge:
         started.set()
@@ -53,7 +53,7 @@ async def test_members_are_answered_while_a_reload_is_loading(tmp_path: Path, mo
         return real_load(*args, **kwargs)
 
     async with await KnowledgeService.open(settings_for(tmp_path)) as service:
-        monkeypatch.setattr(service_module, "load_knowledge", slow_load)
+        monkeypatch.setattr(service_module, "read_knowledge", slow_load)
         reload = asyncio.create_task(service.reload())
         await asyncio.to_thread(started.wait, 30)
         answered = service.preview("vm or container?")  # the loop is free meanwhile
@@ -68,7 +68,7 @@ async def test_a_reload_past_its_budget_gives_up_and_keeps_the_knowledge(
     tmp_path: Path, monkeypatch
 ) -> None:
     release = threading.Event()
-    real_load = service_module.load_knowledge
+    real_load = service_module.read_knowledge
 
     def stuck_load(*args: object, **kwargs: object) -> Knowledge:
         release.wait(30)
@@ -77,7 +77,7 @@ async def test_a_reload_past_its_budget_gives_up_and_keeps_the_knowledge(
     settings = settings_for(tmp_path, reload_timeout_seconds=0.05)
     async with await KnowledgeService.open(settings) as service:
         before = service.entries()
-        monkeypatch.setattr(service_module, "load_knowledge", stuck_load)
+        monkeypatch.setattr(service_module, "read_knowledge", stuck_load)
         try:
             with pytest.raises(KnowledgeError, match=r"took longer than 0\.05 s to load"):
                 await service.reload()

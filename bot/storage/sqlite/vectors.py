@@ -14,6 +14,7 @@ from bot.storage.sqlite.database import Database
 CHUNK = 500  # keys per query: below SQLite's bound-parameter limit
 SCAN_FROM = 2_000  # keys from which one pass over the model's rows beats key lookups
 SCAN_PAGE = 5_000  # rows fetched from the database thread at a time
+SCAN_MMAP = 1 << 30  # bytes of the file mapped during a scan (SQLite maps at most the file)
 
 
 async def get_vectors(
@@ -27,12 +28,20 @@ async def get_vectors(
         # 500 keys (a 10,000-entry knowledge base loads its 40,000 vectors ~5x faster).
         wanted = set(unique)
         sql = "SELECT key, dim, data FROM vectors WHERE model = ?"
-        async with database.read() as db, db.execute(sql, (model,)) as cursor:
-            cursor.row_factory = None  # plain tuples: a Row object a vector costs more here
-            while rows := await cursor.fetchmany(SCAN_PAGE):
-                for key, dim, data in rows:
-                    if key in wanted:
-                        found[key] = (int(dim), data)
+        async with database.read() as db:
+            # Each 1.5 KB row spills onto an overflow page: read through a memory map, SQLite
+            # follows them without copying each page into its cache (about twice as fast). Only
+            # for this scan: an I/O error under a map is a signal, not an exception.
+            await db.execute(f"PRAGMA mmap_size = {SCAN_MMAP}")
+            try:
+                async with db.execute(sql, (model,)) as cursor:
+                    cursor.row_factory = None  # plain tuples: a Row object a vector costs more
+                    while rows := await cursor.fetchmany(SCAN_PAGE):
+                        for key, dim, data in rows:
+                            if key in wanted:
+                                found[key] = (int(dim), data)
+            finally:
+                await db.execute("PRAGMA mmap_size = 0")
         return found
     async with database.read() as db:
         for start in range(0, len(unique), CHUNK):

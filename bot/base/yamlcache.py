@@ -1,0 +1,87 @@
+"""Parsed YAML kept between starts: a knowledge file's data by the sha256 of its text.
+
+Parsing is most of what loading a large knowledge base costs (libyaml composes about 3 MB a
+second here: 10,000 entries take over a second), and between two starts the files rarely
+change. A file's parsed data is kept as JSON in a folder beside the database, named by the
+sha256 of the file's exact text (and of this format's version and PyYAML's), so an edited
+file is simply another name: nothing is ever stale, and a file is parsed again only when its
+text is new. The bounded parse of ``bot.base.safeyaml`` still decides what a text may be; only
+what it accepted is kept, and only when JSON gives back exactly the same value (a date, a
+number as a mapping key, NaN are not cached: those texts are parsed each time).
+
+The files are kept as ``bot.base.keptfiles`` keeps them (whole, pruned when unused).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.base.keptfiles import KeptFiles
+from bot.base.safeyaml import load_bounded
+
+FORMAT = "faqbot-parsed-yaml-1"  # changes whenever what is kept, or how, changes
+KEEP_FROM = 32_768  # characters: a smaller file parses in a few milliseconds, keep none
+
+
+def is_plain(value: Any) -> bool:
+    """Whether JSON gives ``value`` back exactly: text-keyed mappings, lists, text, finite
+    numbers, booleans and null (a date, a number key or NaN would come back different)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is None or isinstance(item, (str, bool, int)):
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if not all(type(key) is str for key in item):
+                return False
+            stack.extend(item.values())
+        else:
+            return False
+    return True
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class ParseCache:
+    """Parsed YAML by text digest, as JSON files in ``folder`` (created on first write)."""
+
+    def __init__(self, folder: Path, keep_from: int = KEEP_FROM) -> None:
+        self.files = KeptFiles(folder, ".json", _encode, json.loads)
+        self.keep_from = keep_from
+
+    @staticmethod
+    def digest(text: str) -> str:
+        """The name a text's parsed data is kept under."""
+        header = f"{FORMAT}\0{yaml.__version__}\0".encode()
+        return hashlib.sha256(header + text.encode("utf-8")).hexdigest()
+
+    def parse(self, text: str) -> Any:
+        """The text's YAML data: kept from an earlier parse, else parsed (``load_bounded``, so
+        yaml.YAMLError as it raises) and kept."""
+        if len(text) < self.keep_from:
+            return load_bounded(text)
+        name = self.digest(text)
+        found = self.files.get(name)
+        if found is not None:
+            return found[0]
+        data = load_bounded(text)
+        if is_plain(data):
+            self.files.put(name, data)
+        return data
+
+    def prune(self) -> int:
+        """Remove what no start used for a week; how many."""
+        return self.files.prune()

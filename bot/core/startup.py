@@ -1,0 +1,101 @@
+"""What a library is read from at start and on reload: the YAML and the sentence encoder.
+
+Start-up is mostly waiting on three independent things: parsing and validating the YAML (Python:
+it holds the GIL), loading the ONNX model (onnxruntime builds its session in C++ and hashes the
+model file, both without the GIL) and, later, reading stored vectors (SQLite's thread). Run side
+by side they share the machine's cores, so a large knowledge base starts in the time of its
+slowest part rather than the sum (``python -m benchmarks.cold_start``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable, Sequence
+from functools import partial
+from pathlib import Path
+
+from bot.base.config import Settings
+from bot.base.datafolder import data_folder
+from bot.base.keptfiles import KeptFiles
+from bot.base.yamlcache import ParseCache
+from bot.core.assembly import build_base, live_phrasings
+from bot.core.embedding import vector_base
+from bot.core.index_state import index_files
+from bot.core.knowledge import Knowledge, load_knowledge
+from bot.core.layers import BaseLayer
+from bot.core.models import load_encoder
+from bot.core.overlay import apply_overlay
+from bot.core.vectors import VectorCache, VectorStore
+from bot.storage import Revision
+
+CACHE = "cache"  # under the data folder, beside the database
+
+
+def parse_cache(settings: Settings) -> ParseCache:
+    """Where parsed knowledge files are kept between starts (``bot.base.yamlcache``)."""
+    return ParseCache(data_folder(settings.storage) / CACHE / "parsed-yaml")
+
+
+def kept_indexes(settings: Settings) -> KeptFiles:
+    """Where the base's phrasing index is kept between starts (``bot.core.index_state``)."""
+    return index_files(data_folder(settings.storage) / CACHE / "phrasing-index")
+
+
+def read_knowledge(settings: Settings, paths: Iterable[Path] | None = None) -> Knowledge:
+    """The configured (or given) knowledge files, loaded and validated (KnowledgeError), their
+    parsed YAML kept for the next start (blocking: run it in a thread)."""
+    cache = parse_cache(settings)
+    knowledge = load_knowledge(
+        paths or settings.knowledge.paths,
+        max_file_bytes=settings.knowledge.max_file_bytes,
+        cache=cache,
+    )
+    cache.prune()
+    return knowledge
+
+
+async def read_inputs(
+    settings: Settings, knowledge: Knowledge | None = None
+) -> tuple[Knowledge, VectorCache | None]:
+    """The knowledge (unless given) and, when a model is configured, an empty vector cache on
+    its encoder, loaded side by side. KnowledgeError comes first, then ModelError: an operator
+    fixes the YAML first, and a model that cannot be loaded stops the start (never lexical)."""
+    encoding = None
+    if settings.matcher.semantic.model:
+        encoding = asyncio.ensure_future(asyncio.to_thread(load_encoder, settings))
+    try:
+        if knowledge is None:
+            knowledge = await asyncio.to_thread(read_knowledge, settings)
+    except BaseException:
+        if encoding is not None:  # its outcome no longer matters, but is not left unretrieved
+            encoding.cancel()  # the thread finishes on its own; nothing waits for it
+            with contextlib.suppress(BaseException):
+                await encoding
+        raise
+    vectors = VectorCache(await encoding) if encoding is not None else None
+    return knowledge, vectors
+
+
+async def index_base(
+    settings: Settings,
+    knowledge: Knowledge,
+    revisions: Sequence[Revision],
+    encoding: tuple[VectorCache | None, VectorStore, int | None],
+) -> BaseLayer:
+    """The base layer of the knowledge and the operator's overlay, indexed in worker threads.
+
+    ``encoding`` is (the vector cache or None for lexical-only, where vectors are stored, how
+    many missing vectors are embedded before answering: None for all). A large base's phrasing
+    index is read back from the start before when nothing it depends on changed.
+    """
+    vectors, store, inline = encoding
+    kept = kept_indexes(settings)
+    build = partial(build_base, knowledge, revisions, settings, vectors, kept=kept)
+    if vectors is None:
+        base = await asyncio.to_thread(build, False)
+    else:
+        texts = live_phrasings(apply_overlay(knowledge.entries, revisions).values())
+        base = await vector_base(texts, vectors, store, inline, build)
+    kept.prune()
+    return base
