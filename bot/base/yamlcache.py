@@ -6,14 +6,15 @@ change. A file's parsed data is kept as JSON in a folder beside the database, na
 sha256 of the file's exact text (and of this format's version and PyYAML's), so an edited
 file is simply another name: nothing is ever stale, and a file is parsed again only when its
 text is new. The bounded parse of ``bot.base.safeyaml`` still decides what a text may be; only
-what it accepted is kept, and only when JSON gives back exactly the same value (a date, a
-number as a mapping key, NaN are not cached: those texts are parsed each time).
+what it accepted is kept, and only when the kept JSON gives back exactly the same value (dates
+are tagged; a time, a number as a mapping key or NaN is not: such texts are parsed each time).
 
 The files are kept as ``bot.base.keptfiles`` keeps them (whole, pruned when unused).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -29,13 +30,17 @@ FORMAT = "faqbot-parsed-yaml-1"  # changes whenever what is kept, or how, change
 KEEP_FROM = 32_768  # characters: a smaller file parses in a few milliseconds, keep none
 
 
+DATE_KEY = "\0date"  # a date is kept as {DATE_KEY: "2026-01-31"}: a key no YAML of ours has
+
+
 def is_plain(value: Any) -> bool:
-    """Whether JSON gives ``value`` back exactly: text-keyed mappings, lists, text, finite
-    numbers, booleans and null (a date, a number key or NaN would come back different)."""
+    """Whether the kept JSON gives ``value`` back exactly: text-keyed mappings, lists, text,
+    finite numbers, booleans, null and dates (a time, a number key or NaN would come back
+    different, as would a mapping that uses ``DATE_KEY`` itself)."""
     stack = [value]
     while stack:
         item = stack.pop()
-        if item is None or isinstance(item, (str, bool, int)):
+        if item is None or isinstance(item, (str, bool, int)) or type(item) is dt.date:
             continue
         if isinstance(item, float):
             if not math.isfinite(item):
@@ -43,7 +48,7 @@ def is_plain(value: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, dict):
-            if not all(type(key) is str for key in item):
+            if DATE_KEY in item or not all(type(key) is str for key in item):
                 return False
             stack.extend(item.values())
         else:
@@ -51,15 +56,32 @@ def is_plain(value: Any) -> bool:
     return True
 
 
+def _tagged(value: Any) -> Any:
+    if type(value) is dt.date:  # ``updated: 2026-01-31`` is a date to YAML
+        return {DATE_KEY: value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept")
+
+
+def _untagged(mapping: dict[str, Any]) -> Any:
+    if len(mapping) == 1 and DATE_KEY in mapping:
+        return dt.date.fromisoformat(mapping[DATE_KEY])
+    return mapping
+
+
 def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_tagged)
+    return text.encode("utf-8")
+
+
+def _decode(raw: bytes) -> Any:
+    return json.loads(raw, object_hook=_untagged)
 
 
 class ParseCache:
     """Parsed YAML by text digest, as JSON files in ``folder`` (created on first write)."""
 
     def __init__(self, folder: Path, keep_from: int = KEEP_FROM) -> None:
-        self.files = KeptFiles(folder, ".json", _encode, json.loads)
+        self.files = KeptFiles(folder, ".json", _encode, _decode)
         self.keep_from = keep_from
 
     @staticmethod
