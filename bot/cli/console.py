@@ -4,6 +4,11 @@ Questions go through the same responder as on Discord, as if asked with ``/ask``
 limit): answers are recorded, "did you mean" choices are picked by number (0 is "None of
 these", which logs the question for review), and what cannot be answered is logged for the
 moderators. Text with nothing to log ("hi", "thanks") gets a short friendly line.
+
+Knowledge changed meanwhile by another process (the CLI, a running bot, on the same database)
+is applied before each answer: the console catches up from the store's change sequence
+(``bot.core.changes.ChangeFeed``) when a question arrives, rather than waking on its own while
+``input()`` blocks, so a question never meets knowledge older than the last change made.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from bot.base.files import PRIVATE, create_private
 from bot.base.redact import redact
 from bot.cli.arguments import EXIT_DO_NOT_RESTART
 from bot.cli.render import describe_result
+from bot.core.changes import ChangeFeed
 from bot.core.etiquette import Trigger
 from bot.core.plans import Answer, NotYet, NoWords, Plan, Request, Suggest
 from bot.core.responder import Responder
@@ -82,8 +88,15 @@ def _enable_history(settings: Settings) -> None:
         atexit.register(save_history, readline, path)
 
 
-async def converse(responder: Responder, read: Callable[[str], str], out: TextIO) -> None:
-    """Answer questions read with ``read`` until it raises EOFError."""
+async def converse(
+    responder: Responder,
+    read: Callable[[str], str],
+    out: TextIO,
+    *,
+    changes: ChangeFeed | None = None,
+) -> None:
+    """Answer questions read with ``read`` until it raises EOFError; with ``changes``, apply
+    what other processes changed before each answer."""
     print("Ask a hosting question (Ctrl-D to leave).", file=out)
     pending: str | None = None
     while True:
@@ -95,6 +108,8 @@ async def converse(responder: Responder, read: Callable[[str], str], out: TextIO
         pending = None
         if not text:
             continue
+        if changes is not None:
+            await changes.step()  # a failure is logged; the answer comes from what we have
         request = Request(text=text, trigger=Trigger.CONSOLE, channel="console", author="console")
         plan = await responder.respond(request)
         print(render_plan(plan, responder.service), file=out)
@@ -148,7 +163,8 @@ async def _session(settings: Settings) -> None:
         count = len(service.matcher)
         matching = service.library.progress().line()
         print(f"faqbot console: {count} entries loaded ({matching}).", file=sys.stdout)
-        await converse(Responder.configured(service, settings), input, sys.stdout)
+        responder = Responder.configured(service, settings)
+        await converse(responder, input, sys.stdout, changes=ChangeFeed(service.library))
 
 
 def run_console(settings: Settings) -> int:

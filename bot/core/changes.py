@@ -52,7 +52,7 @@ class ChangeFeed:
             while not self._stopping:
                 self._applying = True
                 try:
-                    await self._step()
+                    await self.step()
                 finally:
                     self._applying = False
                 if not self._stopping:
@@ -68,8 +68,9 @@ class ChangeFeed:
             log.exception("the change notification failed; polling instead")
             await asyncio.sleep(self.library.settings.storage.poll_seconds)
 
-    async def _step(self) -> None:
-        """One catch-up; a failure is logged (once while it lasts) and retried at the next wake."""
+    async def step(self) -> None:
+        """One catch-up; a failure is logged (once while it lasts) and retried at the next wake
+        (the console calls this before each answer instead of running the feed)."""
         try:
             count = await self.catch_up()
         except Exception:

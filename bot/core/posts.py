@@ -18,6 +18,15 @@ scores the whole post as written *and* each question-bearing sentence
   so a question buried in context is at least offered.
 
 A post that is a single sentence has no sentence views: it is decided as today.
+
+What is scored is bounded, whatever the length of the post: the whole post is read up to
+``SCORED_CHARS`` and each question sentence up to ``VIEW_CHARS`` (at most ``MAX_VIEWS`` of
+them), so a post costs at most about twice a 1,000-character question. The sentences are
+looked for in all of the post, so a question written after a long story or a pasted log is
+still scored. Signatures are looked for in all of the post too, before any of this (the
+matcher's and the community layer's ``match``): their cost is linear in the post, and a
+pasted error often comes last. The front end bounds the post itself
+(``bot.core.responder.MAX_POST_CHARS``).
 """
 
 from __future__ import annotations
@@ -26,20 +35,33 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.core.matcher import Candidate, MatchResult, Outcome
-from bot.semantic.posts import question_views
+from bot.semantic.posts import MAX_VIEWS, question_views
 
 if TYPE_CHECKING:
     from bot.core.matcher import Matcher
 
 Ranking = Callable[[str], tuple[list[Candidate], bool]]
 
+SCORED_CHARS = 1000  # of the whole post, what the text scorers read (a wall of logs is no question)
+VIEW_CHARS = SCORED_CHARS // MAX_VIEWS  # of each question sentence (the longest shipped-long: 154)
+
+
+def scored_text(post: str) -> str:
+    """The part of a post the text scorers read as "the whole post" (its first SCORED_CHARS)."""
+    return post[:SCORED_CHARS]
+
+
+def scored_views(post: str) -> list[str]:
+    """The post's question sentences as they are scored, each cut to VIEW_CHARS."""
+    return [view[:VIEW_CHARS] for view in question_views(post)]
+
 
 def match_post(matcher: Matcher, text: str, ranking: Ranking, passive: bool) -> MatchResult:
     """The outcome for a post: the whole of it, or one of its question sentences (see above)."""
-    whole = matcher.match_text(text, ranking, passive=passive)
+    whole = matcher.match_text(scored_text(text), ranking, passive=passive)
     if whole.outcome is Outcome.ANSWER:
         return whole
-    views = question_views(text)
+    views = scored_views(text)
     if not views:
         return whole
     parts = [(view, matcher.match_text(view, ranking, passive=passive)) for view in views]

@@ -14,6 +14,11 @@ the etiquette rules, including the deliberate differences between triggers:
 What is recorded is the plan the member actually got: a question answered a moment ago in the
 same channel is not counted as another answer, and a passive question that got nothing is logged
 for review like any other unanswered question.
+
+A post is read up to ``MAX_POST_CHARS``, line breaks kept: a pasted error past the first
+thousand characters still meets the signatures (in passive mode too), while the words are
+scored over a bounded part of it (``bot.core.posts``). What is recorded is the post's first
+``MAX_QUESTION_CHARS`` on one line, as before.
 """
 
 from __future__ import annotations
@@ -25,12 +30,12 @@ import time
 from bot.base.config import Settings
 from bot.base.text import clean_text
 from bot.core.etiquette import (
+    MENTION,
     Cooldowns,
     RateLimiter,
     Trigger,
     has_words,
     looks_like_question,
-    strip_mentions,
 )
 from bot.core.logs import log_outcome
 from bot.core.matcher import MatchResult, Outcome
@@ -45,12 +50,16 @@ from bot.core.plans import (
     Silent,
     Suggest,
 )
+from bot.core.posts import SCORED_CHARS, scored_text
 from bot.core.service import KnowledgeService
 from bot.storage import Origin
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000  # longer text is cut before matching (a wall of logs is not a question)
+# Discord posts reach 2,000 characters (4,000 with Nitro); a log pasted into one may be longer
+# elsewhere. Signatures are matched without backtracking (``bot.core.signatures``): linear cost.
+MAX_POST_CHARS = 8000
+MAX_QUESTION_CHARS = SCORED_CHARS  # the longest /ask question, and what is recorded of a post
 
 
 class Responder:
@@ -94,8 +103,8 @@ class Responder:
             if trigger is Trigger.ASK:
                 return RateLimited(self.rate_limiter.retry_after(request.member_key))
             return Silent("rate limited")
-        text = clean_text(strip_mentions(request.text))[:MAX_QUESTION_CHARS]
-        if not has_words(text):
+        post = post_of(request.text)
+        if not has_words(post):
             return Silent("no words") if trigger is Trigger.PASSIVE else NoWords()
         started = time.perf_counter()
         service = await self.service.community(request.scope)
@@ -103,8 +112,9 @@ class Responder:
         if vectors is not None:
             # The encoder runs in a worker thread, never on the event loop; matching then finds
             # the question's vector ready (the index itself is only read on the loop).
-            await asyncio.to_thread(vectors.query_vector, text)
-        result = service.preview(text, passive=trigger is Trigger.PASSIVE)
+            await asyncio.to_thread(vectors.query_vector, scored_text(post))
+        result = service.preview(post, passive=trigger is Trigger.PASSIVE)
+        text = " ".join(post.split())[:MAX_QUESTION_CHARS]  # recorded on one line, as always
         plan = await self._plan(service, request, text, result)
         log_outcome(log, result, (time.perf_counter() - started) * 1000, str(trigger))
         return plan
@@ -117,11 +127,11 @@ class Responder:
     async def _passive_worthy(self, request: Request) -> bool:
         if self.skip_moderators and request.from_moderator:
             return False
-        if looks_like_question(request.text):
+        if looks_like_question(request.text[:MAX_POST_CHARS]):
             return True
         # A bare pasted error the curators listed ("SSL_ERROR_RX_RECORD_TOO_LONG") asks too.
         service = await self.service.community(request.scope)
-        return bool(service.matcher.signature_hits(request.text[:MAX_QUESTION_CHARS]))
+        return bool(service.matcher.signature_hits(post_of(request.text)))
 
     async def _plan(
         self, service: KnowledgeService, request: Request, text: str, result: MatchResult
@@ -191,6 +201,19 @@ class Responder:
             origin=origin_of(request),
             unanswered=True,
         )
+
+
+def post_of(text: str) -> str:
+    """A member's post as it is matched: its first MAX_POST_CHARS, mentions removed, spaces
+    collapsed within each line; line breaks and a line's indentation are kept, since sentences,
+    code blocks and pasted log lines are told apart by them (``bot.semantic.posts``)."""
+    lines = []
+    for line in clean_text(text[:MAX_POST_CHARS]).splitlines():
+        words = MENTION.sub(" ", line).split()
+        if words:
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.append(indent + " ".join(words))
+    return "\n".join(lines)
 
 
 def origin_of(request: Request) -> Origin:

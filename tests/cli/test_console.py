@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.base.config import KnowledgeSettings, Settings, StorageSettings
-from bot.cli.console import converse
+from bot.cli import console
+from bot.cli.console import PROMPT, converse
 from bot.core.responder import Responder
 from bot.core.service import KnowledgeService
+from tests.inprocess import CliResult
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 VAGUE = "domain ssl renew vps"  # a "did you mean" between two entries of the fixture
@@ -70,3 +74,59 @@ async def test_a_bad_pick_reprompts_until_a_number_fits(responder) -> None:
 async def test_a_question_typed_at_the_pick_prompt_is_asked(responder) -> None:
     out, _ = await talk(responder, [VAGUE, "Should I use a VM or a container?"])
     assert "[answer] Should I use a VM or a container?" in out
+
+
+EDITED = """\
+id: vm-vs-container
+question: Should I use a VM or a container?
+alternates:
+  - virtual machine or docker container
+answer: Edited in another terminal. Containers, unless you need your own kernel.
+tags: [vm, containers]
+"""
+QUESTION = "Should I use a VM or a container?"
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_an_edit_made_elsewhere_reaches_the_next_answer(
+    tmp_path: Path, cli, monkeypatch, capsys, follow: bool
+) -> None:
+    database = tmp_path / "faq.sqlite3"
+    settings = Settings(
+        knowledge=KnowledgeSettings(paths=(FIXTURES,)),
+        storage=StorageSettings(database=database),
+    )
+    (tmp_path / "edited.yaml").write_text(EDITED, encoding="utf-8")
+    env = {"FAQBOT_STORAGE__DATABASE": str(database), "FAQBOT_KNOWLEDGE__PATHS": str(FIXTURES)}
+    edits: list[CliResult] = []
+
+    def edit_elsewhere() -> None:
+        edits.append(cli("entries", "edit", "vm-vs-container", "--file", "edited.yaml", env=env))
+
+    asked: list[str] = []
+
+    def read(prompt: str) -> str:
+        assert prompt == PROMPT
+        if len(asked) == 1:
+            # The console waits in input() while a curator edits the entry with the CLI: another
+            # process in all but name (its own thread, event loop and database connection).
+            worker = threading.Thread(target=edit_elsewhere)
+            worker.start()
+            worker.join()
+        if len(asked) == 2:
+            raise EOFError
+        asked.append(QUESTION)
+        return QUESTION
+
+    monkeypatch.setattr(console, "input", read, raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    if not follow:  # the control: the same session without the feed keeps the old answer
+        monkeypatch.setattr(console, "ChangeFeed", lambda library: None)
+    assert console.run_console(settings) == 0
+    assert [done.returncode for done in edits] == [0], edits
+    first, second = capsys.readouterr().out.split("[answer]")[1:]
+    assert "A **VM** runs a whole operating system" in first
+    if follow:
+        assert "Edited in another terminal" in second
+    else:
+        assert "A **VM** runs a whole operating system" in second

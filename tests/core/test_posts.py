@@ -9,7 +9,8 @@ import pytest
 from bot.base.config import SHIPPED_KNOWLEDGE, MatcherSettings
 from bot.core.knowledge import load_knowledge
 from bot.core.matcher import Candidate, Matcher, MatchResult, Outcome
-from bot.core.posts import gathered, match_post, sentence_answer
+from bot.core.posts import SCORED_CHARS, VIEW_CHARS, gathered, match_post, sentence_answer
+from bot.semantic.posts import MAX_VIEWS
 
 SSL_POST = "How do I renew my SSL certificate? It expires next week."
 
@@ -126,3 +127,43 @@ def test_the_whole_posts_answer_stands() -> None:
     matcher = Scripted(False, {**OUTCOMES, POST: answered})
     decided = match_post(matcher, POST, ranking=lambda text: ([], False), passive=False)  # type: ignore[arg-type]
     assert decided is answered
+
+
+STORY = (
+    "I run a small forum for our village football club on a cheap box at home, with a few "
+    "hundred members who post match reports and photos every weekend. "
+) * 8  # about 1,200 characters of context before the question
+
+
+def test_a_question_after_a_long_story_is_still_offered(shipped: Matcher) -> None:
+    post = STORY + "\nHow do I renew my SSL certificate?"
+    assert len(STORY) > SCORED_CHARS
+    assert "certbot-renewal" not in {c.entry_id for c in whole_only(shipped, STORY).offered}
+    result = shipped.match(post)
+    assert result.outcome is not Outcome.NONE
+    assert "certbot-renewal" in {c.entry_id for c in result.suggestions}
+
+
+@dataclass
+class Recording:
+    """A matcher stand-in that notes every text it is asked to score, and finds nothing."""
+
+    hybrid: bool = False
+    scored: list[str] = field(default_factory=list)
+    settings: MatcherSettings = field(default_factory=MatcherSettings)
+
+    def match_text(self, text: str, ranking: object, *, passive: bool = False) -> MatchResult:
+        self.scored.append(text)
+        return result(Outcome.NONE)
+
+
+def test_what_is_scored_of_a_huge_post_is_bounded() -> None:
+    sentence = "how do I " + "really " * 100 + "fix my site? "
+    post = ("lorem ipsum " * 2000 + "\n") + sentence * 100
+    matcher = Recording()
+    match_post(matcher, post, ranking=lambda text: ([], False), passive=False)  # type: ignore[arg-type]
+    whole, *views = matcher.scored
+    assert whole == post[:SCORED_CHARS]
+    assert len(views) == MAX_VIEWS
+    assert all(len(view) == VIEW_CHARS for view in views)
+    assert len(whole) + sum(map(len, views)) <= 2 * SCORED_CHARS
