@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 from bot.core.vectors import VectorCache, VectorStore, load_stored, save_pending
 
 if TYPE_CHECKING:
+    from bot.core.knowledge import Entry
     from bot.core.layers import BaseLayer
+    from bot.core.semantic import SemanticScorer
 
 log = logging.getLogger(__name__)
 
@@ -132,26 +134,31 @@ class Embedder:
 
 
 async def vector_base(
-    texts: Sequence[str],
+    entries: Sequence[Entry],
     vectors: VectorCache,
     store: VectorStore,
     inline: int | None,
     build: Callable[[bool], BaseLayer],
 ) -> BaseLayer:
-    """A base whose phrasings are ``texts``, built by ``build(defer)``: hybrid at once when at
-    most ``inline`` phrasings lack a stored vector (None: embed them all first), else lexical
-    until the embedder is done."""
+    """The base of these live entries (in knowledge order), built by ``build(defer)``: hybrid at
+    once when at most ``inline`` phrasings lack a stored vector (None: embed them all first),
+    else lexical until the embedder is done."""
     from bot.core.semantic import SemanticScorer
 
-    # The lexical index (Python, in a worker thread) and the stored vectors (SQLite's thread,
-    # then numpy) need nothing of each other: side by side they use both cores.
-    lexical = asyncio.to_thread(build, True)
-    base, _ = await asyncio.gather(lexical, load_stored(vectors, store, texts))
-    missing = await asyncio.to_thread(vectors.missing, texts)
-    if inline is None or len(missing) <= inline:
-        # Embedding what is not stored yet, and indexing, take time: off the event loop.
-        entries = base.matcher.semantic_snapshot()
-        scorer = await asyncio.to_thread(SemanticScorer, vectors, entries)
-        base.matcher.attach_semantic(scorer)
+    texts = [text for entry in entries for text in entry.phrasings]
+
+    async def semantic() -> SemanticScorer | None:
+        await load_stored(vectors, store, texts)
+        missing = await asyncio.to_thread(vectors.missing, texts)
+        if inline is not None and len(missing) > inline:
+            return None  # the embedder completes them; answer lexically meanwhile
+        # Embedding what is not stored yet, and placing every vector: off the event loop.
+        return await asyncio.to_thread(SemanticScorer, vectors, entries)
+
+    # The lexical index (Python, a worker thread) and the vectors (SQLite's thread, numpy) need
+    # nothing of each other: side by side they use both cores.
+    base, scorer = await asyncio.gather(asyncio.to_thread(build, True), semantic())
+    if scorer is not None:
+        base.matcher.attach_semantic(scorer)  # nothing was edited meanwhile: no replay
     await save_pending(vectors, store)
     return base

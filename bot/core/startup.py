@@ -19,7 +19,7 @@ from bot.base.config import Settings
 from bot.base.datafolder import data_folder
 from bot.base.keptfiles import KeptFiles
 from bot.base.yamlcache import ParseCache
-from bot.core.assembly import build_base, live_phrasings
+from bot.core.assembly import build_base
 from bot.core.embedding import vector_base
 from bot.core.index_state import index_files
 from bot.core.knowledge import Knowledge, load_knowledge
@@ -95,7 +95,8 @@ async def index_base(
     if vectors is None:
         base = await asyncio.to_thread(build, False)
     else:
-        texts = live_phrasings(apply_overlay(knowledge.entries, revisions).values())
-        base = await vector_base(texts, vectors, store, inline, build)
+        slots = apply_overlay(knowledge.entries, revisions).values()
+        live = [slot.entry for slot in slots if not slot.removed]
+        base = await vector_base(live, vectors, store, inline, build)
     kept.prune()
     return base
