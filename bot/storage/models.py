@@ -118,6 +118,9 @@ class Change:
     removed: bool = False
     group: GroupChange | None = None
     undoes: int | None = None
+    # The group's state the change was decided on: the write checks it under the row's lock and
+    # refuses, changing nothing, if another process changed the group first (None: no check).
+    group_before: GroupChange | None = None
 
 
 @dataclass(frozen=True)

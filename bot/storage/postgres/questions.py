@@ -28,6 +28,7 @@ from bot.storage.models import (
     QuestionKind,
 )
 from bot.storage.postgres.database import Database
+from bot.storage.review import check_group_row
 from bot.storage.rows import group_of, question_of
 
 log = logging.getLogger(__name__)
@@ -253,6 +254,17 @@ class Questions:
                 self.scope,
             )
         return [(question_of(row), GroupState(row["group_state"])) for row in rows]
+
+    async def check_group(self, db: asyncpg.Connection, expected: GroupChange) -> None:
+        """Inside the caller's write: refuse (UserError) unless the group is still as
+        ``expected`` (``bot.storage.review``). The row stays locked to the commit, so a second
+        review of the group waits here, then reads the first one's outcome and is refused."""
+        row = await db.fetchrow(
+            "SELECT state, entry_id, closed_by FROM groups WHERE id = $1 AND scope = $2 FOR UPDATE",
+            expected.group_id,
+            self.scope,
+        )
+        check_group_row(expected, row)
 
     async def write_group_change(
         self, db: asyncpg.Connection, change: GroupChange, actor: str, now: str

@@ -40,6 +40,8 @@ class Overlay:
         now = self._database.now()
         tokens: tuple[str, ...] = ()
         async with self._database.write() as db:
+            if change.group_before is not None:  # first: on PostgreSQL it locks the group row
+                await self._questions.check_group(db, change.group_before)
             audit_id = await self._audit.insert(db, change, now)
             if change.entry_id is not None and change.entry_data is not None:
                 await db.execute(

@@ -23,6 +23,7 @@ from bot.storage.models import (
     Question,
     QuestionKind,
 )
+from bot.storage.review import check_group_row
 from bot.storage.rows import group_of, question_of
 from bot.storage.sqlite.database import Database
 
@@ -242,6 +243,16 @@ class Questions:
                 (question_of(row), GroupState(row["group_state"]))
                 for row in await cursor.fetchall()
             ]
+
+    async def check_group(self, db: aiosqlite.Connection, expected: GroupChange) -> None:
+        """Inside the caller's write: refuse (UserError) unless the group is still as
+        ``expected`` (``bot.storage.review``). The write holds SQLite's one write lock, so no
+        other process can change the group between this check and the commit."""
+        async with db.execute(
+            "SELECT state, entry_id, closed_by FROM groups WHERE id = ? AND scope = ?",
+            (expected.group_id, self.scope),
+        ) as cursor:
+            check_group_row(expected, await cursor.fetchone())
 
     async def write_group_change(
         self, db: aiosqlite.Connection, change: GroupChange, actor: str, now: str
