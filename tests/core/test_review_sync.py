@@ -92,6 +92,19 @@ async def test_an_attach_elsewhere_reaches_this_process_s_entry_and_group(pair) 
     assert (group.state, group.entry_id) == (GroupState.RESOLVED, ENTRY)
 
 
+async def test_an_undo_elsewhere_reopens_the_group_to_this_process_s_questions(pair) -> None:
+    bot, cli = pair
+    asked = await bot.operator.ask(QUESTION)
+    await bot.operator.dismiss_group(asked.group_id, actor="mod")
+    await cli.operator.undo_last(f"group:{asked.group_id}", actor="cli")
+
+    assert await ChangeFeed(bot, PollWake(0)).catch_up() == 2  # the dismissal, the undo
+
+    again = await bot.operator.ask(SIMILAR)
+    assert again.group_id == asked.group_id
+    assert [(g.id, g.size) for g in await cli.operator.groups()] == [(asked.group_id, 2)]
+
+
 async def test_an_attach_and_a_dismiss_at_once_in_two_processes_have_one_winner(
     pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:

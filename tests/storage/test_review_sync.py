@@ -127,3 +127,51 @@ async def test_an_attach_and_a_dismiss_racing_in_two_stores_have_one_winner(two)
         )
     else:
         assert (group.state, group.entry_id, revisions) == (GroupState.DISMISSED, None, [])
+
+
+async def test_a_group_reopened_in_the_other_store_takes_new_questions_again(two) -> None:
+    first, second = two
+    group_id = await log(first, QUESTION)
+    dismissed = await first.record_change(review(group_id, GroupState.DISMISSED))
+    await second.record_change(reopen(group_id, dismissed.id))
+    assert await log(first, SIMILAR) != group_id  # the first store has not followed yet
+
+    followed = await first.owner.follow_groups(await first.owner.changes_since(0))
+
+    assert followed == 1
+    assert await log(first, "bad gateway 502 nginx after a deploy") == group_id
+
+
+async def test_following_a_group_closed_elsewhere_drops_it_from_the_index(two) -> None:
+    first, second = two
+    group_id = await log(first, QUESTION)
+    await second.record_change(review(group_id, GroupState.DISMISSED))
+    await first.owner.follow_groups(await first.owner.changes_since(0))
+    assert await log(first, SIMILAR) != group_id
+
+
+async def test_a_group_reopened_here_hides_no_newer_group_of_the_other_store(two) -> None:
+    first, second = two
+    await log(first, "certbot renewal fails every night")  # the first store has read this far
+    newer = await log(second, QUESTION)
+    newest = await log(second, "postfix mail lands in spam at gmail")
+    dismissed = await second.record_change(review(newest, GroupState.DISMISSED))
+
+    await first.record_change(reopen(newest, dismissed.id))  # past what the first has read
+
+    assert await log(first, SIMILAR) == newer
+    assert await log(first, "postfix mail lands in spam folder at gmail") == newest
+
+
+def reopen(group_id: int, undoes: int) -> Change:
+    """The undo of a dismissal, as the curator writes it."""
+    return Change(
+        "mod",
+        "undo",
+        f"group:{group_id}",
+        {"group": {"id": group_id, "state": "dismissed", "entry_id": None}},
+        {"group": {"id": group_id, "state": "open", "entry_id": None}},
+        group=GroupChange(group_id, GroupState.OPEN),
+        group_before=GroupChange(group_id, GroupState.DISMISSED),
+        undoes=undoes,
+    )

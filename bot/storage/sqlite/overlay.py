@@ -18,7 +18,7 @@ _REVISION_COLUMNS = "id, entry_id, number, action, removed, data, actor, created
 
 class Overlay:
     """One scope's entry revisions and their current state; every change also goes to the audit,
-    and every entry change to the change sequence other processes follow."""
+    and every entry and group change to the change sequence other processes follow."""
 
     def __init__(
         self,
@@ -66,6 +66,8 @@ class Overlay:
                 tokens = await self._questions.write_group_change(
                     db, change.group, change.actor, now
                 )
+                group_key = str(change.group.group_id)  # other processes' indexes follow it
+                await self._changes.insert(db, self.scope, group_key, ChangeKind.GROUP)
         if change.group is not None:
             self._questions.index_group_change(change.group, tokens)
         log.info("%s: %s %s (action #%d)", change.actor, change.action, change.target, audit_id)

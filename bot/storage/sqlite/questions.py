@@ -280,6 +280,6 @@ class Questions:
     def index_group_change(self, change: GroupChange, tokens: Sequence[str]) -> None:
         """Keep the in-memory index in step with a committed group change."""
         if change.state is GroupState.OPEN:
-            self._index.add(change.group_id, tokens)
+            self._index.reopen(change.group_id, tokens)
         else:
             self._index.remove(change.group_id)
