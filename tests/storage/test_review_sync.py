@@ -175,3 +175,15 @@ def reopen(group_id: int, undoes: int) -> Change:
         group_before=GroupChange(group_id, GroupState.DISMISSED),
         undoes=undoes,
     )
+
+
+async def test_a_group_whose_tokens_expired_elsewhere_takes_no_new_question(two) -> None:
+    first, second = two
+    group_id = await log(first, QUESTION)  # indexed with its tokens in the first store
+    second.clock.advance(days=40)
+    assert await second.owner.expire_text(days=30) == 1
+
+    joined = await log(first, SIMILAR)
+
+    assert joined != group_id
+    assert (await first.group(group_id)).size == 1

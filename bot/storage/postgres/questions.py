@@ -119,14 +119,14 @@ class Questions:
                 break
             joined = await db.fetchval(
                 "UPDATE groups SET size = size + 1, last_seen = $1 "
-                "WHERE id = $2 AND scope = $3 AND state = 'open' RETURNING id",
+                "WHERE id = $2 AND scope = $3 AND state = 'open' AND tokens != '' RETURNING id",
                 now,
                 group_id,
                 self.scope,
             )
             if joined is not None:
                 break
-            stale.add(group_id)  # closed by another process since we indexed it
+            stale.add(group_id)  # closed, or its tokens expired, by another process
         new_group = not group_id
         if new_group:
             group_id = await db.fetchval(

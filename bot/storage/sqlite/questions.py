@@ -110,12 +110,12 @@ class Questions:
                 break
             cursor = await db.execute(
                 "UPDATE groups SET size = size + 1, last_seen = ? "
-                "WHERE id = ? AND scope = ? AND state = 'open'",
+                "WHERE id = ? AND scope = ? AND state = 'open' AND tokens != ''",
                 (now, group_id, self.scope),
             )
             if cursor.rowcount:
                 break
-            stale.add(group_id)  # closed by another process since we indexed it
+            stale.add(group_id)  # closed, or its tokens expired, by another process
         new_group = not group_id
         if new_group:
             cursor = await db.execute(
