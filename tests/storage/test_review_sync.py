@@ -11,6 +11,7 @@ import pytest
 from bot.base.config import StorageSettings
 from bot.base.errors import UserError
 from bot.storage import Change, GroupChange, GroupState, ScopedStore, Store
+from bot.storage.review import check_group_row
 from tests.store_helpers import FakeClock, words
 
 SCOPE = "111"
@@ -187,3 +188,13 @@ async def test_a_group_whose_tokens_expired_elsewhere_takes_no_new_question(two)
 
     assert joined != group_id
     assert (await first.group(group_id)).size == 1
+
+
+def test_an_open_group_is_as_expected_whatever_entry_id_it_kept() -> None:
+    row = {"state": "open", "entry_id": "left-over", "closed_by": None}
+    check_group_row(GroupChange(4, GroupState.OPEN), row)
+    resolved = {"state": "resolved", "entry_id": "other", "closed_by": "ann"}
+    with pytest.raises(UserError, match="#4 was resolved to 'other' by ann meanwhile"):
+        check_group_row(GroupChange(4, GroupState.RESOLVED, "mine"), resolved)
+    with pytest.raises(UserError, match="#4 was reopened meanwhile"):
+        check_group_row(GroupChange(4, GroupState.DISMISSED), row)
