@@ -1,12 +1,13 @@
 """Following the changes other processes make to the shared knowledge.
 
-Every knowledge change is one note in the store's change sequence (``Store.changes_since``). A
-``ChangeFeed`` remembers the last seq it handed to its library; each ``catch_up`` reads the notes
-after it and has the library re-read what they name (``Library.apply_changes``). When to catch
-up is the store's ``Wake``'s business (``bot.storage.changes``): SQLite polls every
-``storage.poll_seconds``; a notifying backend wakes on each notification and after each
-reconnect. The sequence, not the notification, says what changed, so a lost or repeated
-notification never leaves a stale answer: at worst it is applied one wake later.
+Every knowledge change, and every review of a group of unanswered questions, is one note in the
+store's change sequence (``Store.changes_since``). A ``ChangeFeed`` remembers the last seq it
+handed to its library; each ``catch_up`` reads the notes after it and has the library re-read
+what they name (``Library.apply_changes``). When to catch up is the store's ``Wake``'s business
+(``bot.storage.changes``): SQLite polls every ``storage.poll_seconds``; a notifying backend
+wakes on each notification and after each reconnect. The sequence, not the notification, says
+what changed, so a lost or repeated notification never leaves a stale answer: at worst it is
+applied one wake later.
 """
 
 from __future__ import annotations

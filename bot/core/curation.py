@@ -116,6 +116,7 @@ class Curator:
                 removed=entry.removed if entry else False,
                 group=group,
                 undoes=undoes,
+                group_before=group_before,
             )
         )
         if entry is not None:

@@ -205,22 +205,24 @@ class Library:
 
     async def apply_changes(self, notes: Sequence[ChangeNote]) -> int:
         """Re-read what other processes changed (``Store.changes_since``) and update the live
-        layers as a local edit would, writing nothing; how many entries or scopes were re-read.
-
-        Our own notes are skipped: their change is already live here. An operator reload note
+        layers as a local edit would, writing nothing; how many entries, scopes or groups were
+        re-read. Our own notes are skipped: their change is already live here. A review group's
+        note updates the store's grouping index (``Store.follow_groups``). An operator reload note
         reloads everything; a note about a community this process has not built does nothing
         (it reads its overlay when first asked for).
         """
         theirs = [note for note in notes if not note.mine]
+        async with self.change_lock:  # a local review's index update is never overtaken
+            done = await self.store.follow_groups(theirs)
         if any(n.kind is ChangeKind.RELOAD and n.scope == OPERATOR_SCOPE for n in theirs):
             # A reload re-reads every entry the notes name. If this process's YAML is broken,
             # it keeps serving what it had (reload logged why).
             with contextlib.suppress(KnowledgeError):
                 await self.reload(announce=False)
-            return 1
-        done = 0
+            return done + 1
         async with self.change_lock:
-            for scope, entry_id in dict.fromkeys((n.scope, n.entry_id) for n in theirs):
+            entries = (n for n in theirs if n.kind is not ChangeKind.GROUP)
+            for scope, entry_id in dict.fromkeys((n.scope, n.entry_id) for n in entries):
                 done += await self._apply_one(scope, entry_id)
         return done
 

@@ -50,6 +50,16 @@ class GroupIndex:
         for token in token_set:
             self._postings[(token, size)].add(group_id)
 
+    def reopen(self, group_id: int, tokens: Iterable[str]) -> None:
+        """Index a group that is open again (an undone review), without moving ``max_id``.
+
+        ``max_id`` says every open group up to it has been read; groups of other processes
+        between it and this id may not have been. One past it is left to the next refresh,
+        which reads it with them.
+        """
+        if group_id <= self.max_id:
+            self.add(group_id, tokens)
+
     def remove(self, group_id: int) -> None:
         """Forget a group (resolved, dismissed, or about to be re-added)."""
         token_set = self._tokens.pop(group_id, None)

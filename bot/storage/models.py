@@ -76,6 +76,7 @@ class ChangeKind(StrEnum):
     """What one row of the change sequence says changed."""
 
     ENTRY = "entry"  # one entry of one scope's overlay
+    GROUP = "group"  # one review group's state (its id is the note's ``entry_id``, as text)
     RELOAD = "reload"  # the whole scope (the operator's: the YAML and every overlay)
 
 
@@ -89,10 +90,17 @@ class ChangeNote:
 
     seq: int
     scope: str
-    entry_id: str | None  # None: the whole scope (a reload)
+    entry_id: str | None  # None: the whole scope (a reload); a group's id for a GROUP note
     kind: ChangeKind
     at: str
     mine: bool = False
+
+    @property
+    def group_id(self) -> int | None:
+        """The review group a GROUP note names (None for any other note)."""
+        if self.kind is not ChangeKind.GROUP or self.entry_id is None:
+            return None
+        return int(self.entry_id)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,9 @@ class Change:
     removed: bool = False
     group: GroupChange | None = None
     undoes: int | None = None
+    # The group's state the change was decided on: the write checks it under the row's lock and
+    # refuses, changing nothing, if another process changed the group first (None: no check).
+    group_before: GroupChange | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.storage.changes import PollWake, Wake
 from bot.storage.clock import Clock, utc_now
 from bot.storage.grouping import GroupIndex
 from bot.storage.models import OPERATOR_SCOPE, ChangeNote
+from bot.storage.review import follow_groups
 
 # Rows of the change sequence kept at each daily retention: a process further behind than this
 # reloads everything. Edits are rare next to this; followers poll every fraction of a second.
@@ -142,6 +143,11 @@ class Store:
     async def last_change_seq(self) -> int:
         """The newest seq of the change sequence (0 when nothing ever changed)."""
         return await self.changes.last_seq()
+
+    async def follow_groups(self, notes: Sequence[ChangeNote]) -> int:
+        """Bring this process's grouping indexes in step with the reviews other processes made
+        (the GROUP notes among ``notes``); how many groups were re-read (``bot.storage.review``)."""
+        return await follow_groups(self._indexes, self.scoped, notes)
 
     async def note_reload(self, scope: str = OPERATOR_SCOPE) -> int:
         """Tell other processes a whole scope was re-read (the operator's: YAML and all); seq."""

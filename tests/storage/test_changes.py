@@ -76,14 +76,15 @@ async def test_a_change_that_rolls_back_leaves_no_row(two) -> None:
     assert await second.scoped("111").revisions("kept") == []
 
 
-async def test_a_group_only_change_is_not_a_knowledge_change(two) -> None:
-    first, _ = two
+async def test_a_group_only_change_is_not_a_knowledge_change_but_a_group_note(two) -> None:
+    first, second = two
     store = first.scoped("111")
     placed = await store.log_question("nginx 502", ["nginx", "502"])
     dismiss = GroupChange(placed.group_id, GroupState.DISMISSED)
     await store.record_change(Change("mod", "group.dismiss", "group:1", None, None, group=dismiss))
-    assert await first.changes_since(0) == []
-    assert await first.last_change_seq() == 0
+    [note] = await second.changes_since(0)
+    assert (note.scope, note.kind, note.group_id) == ("111", ChangeKind.GROUP, placed.group_id)
+    assert not note.mine and await first.last_change_seq() == note.seq
 
 
 async def test_retention_keeps_the_newest_rows_and_a_late_reader_is_told_to_reload(

@@ -53,6 +53,10 @@ SAMPLE_ROWS = {
         "INSERT INTO changes (scope, entry_id, kind, writer, at) VALUES "
         "('operator', 'kept', 'entry', 'w', '2025-01-01T00:00:00.000+00:00')",
     ],
+    9: [
+        "INSERT INTO changes (scope, entry_id, kind, writer, at) VALUES "
+        "('operator', '1', 'group', 'w', '2025-01-01T00:00:00.000+00:00')",
+    ],
 }
 
 

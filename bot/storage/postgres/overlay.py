@@ -2,8 +2,8 @@
 
 An entry's next revision number is read inside the write, under a transaction-scoped advisory
 lock on the scope, so two moderators saving at once in two processes get numbers 2 and 3, not
-2 twice. Every entry change also writes its row of the change sequence (``changes.py``) in the
-same transaction, so other processes hear of it exactly when it commits.
+2 twice. Every entry and group change also writes its row of the change sequence
+(``changes.py``) in the same transaction, so other processes hear of it exactly when it commits.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ class Overlay:
         now = self._database.now()
         tokens: tuple[str, ...] = ()
         async with self._database.write() as db:
+            if change.group_before is not None:  # first: on PostgreSQL it locks the group row
+                await self._questions.check_group(db, change.group_before)
             audit_id = await self._audit.insert(db, change, now)
             if change.entry_id is not None and change.entry_data is not None:
                 await db.execute(
@@ -70,6 +72,8 @@ class Overlay:
                 tokens = await self._questions.write_group_change(
                     db, change.group, change.actor, now
                 )
+                group_key = str(change.group.group_id)  # other processes' indexes follow it
+                await self._changes.insert(db, self.scope, group_key, ChangeKind.GROUP)
         if change.group is not None:
             self._questions.index_group_change(change.group, tokens)
         log.info("%s: %s %s (action #%d)", change.actor, change.action, change.target, audit_id)

@@ -28,6 +28,7 @@ from bot.storage.models import (
     QuestionKind,
 )
 from bot.storage.postgres.database import Database
+from bot.storage.review import check_group_row
 from bot.storage.rows import group_of, question_of
 
 log = logging.getLogger(__name__)
@@ -118,14 +119,14 @@ class Questions:
                 break
             joined = await db.fetchval(
                 "UPDATE groups SET size = size + 1, last_seen = $1 "
-                "WHERE id = $2 AND scope = $3 AND state = 'open' RETURNING id",
+                "WHERE id = $2 AND scope = $3 AND state = 'open' AND tokens != '' RETURNING id",
                 now,
                 group_id,
                 self.scope,
             )
             if joined is not None:
                 break
-            stale.add(group_id)  # closed by another process since we indexed it
+            stale.add(group_id)  # closed, or its tokens expired, by another process
         new_group = not group_id
         if new_group:
             group_id = await db.fetchval(
@@ -254,6 +255,17 @@ class Questions:
             )
         return [(question_of(row), GroupState(row["group_state"])) for row in rows]
 
+    async def check_group(self, db: asyncpg.Connection, expected: GroupChange) -> None:
+        """Inside the caller's write: refuse (UserError) unless the group is still as
+        ``expected`` (``bot.storage.review``). The row stays locked to the commit, so a second
+        review of the group waits here, then reads the first one's outcome and is refused."""
+        row = await db.fetchrow(
+            "SELECT state, entry_id, closed_by FROM groups WHERE id = $1 AND scope = $2 FOR UPDATE",
+            expected.group_id,
+            self.scope,
+        )
+        check_group_row(expected, row)
+
     async def write_group_change(
         self, db: asyncpg.Connection, change: GroupChange, actor: str, now: str
     ) -> tuple[str, ...]:
@@ -277,6 +289,6 @@ class Questions:
     def index_group_change(self, change: GroupChange, tokens: Sequence[str]) -> None:
         """Keep the in-memory index in step with a committed group change."""
         if change.state is GroupState.OPEN:
-            self._index.add(change.group_id, tokens)
+            self._index.reopen(change.group_id, tokens)
         else:
             self._index.remove(change.group_id)

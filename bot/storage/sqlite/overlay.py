@@ -18,7 +18,7 @@ _REVISION_COLUMNS = "id, entry_id, number, action, removed, data, actor, created
 
 class Overlay:
     """One scope's entry revisions and their current state; every change also goes to the audit,
-    and every entry change to the change sequence other processes follow."""
+    and every entry and group change to the change sequence other processes follow."""
 
     def __init__(
         self,
@@ -40,6 +40,8 @@ class Overlay:
         now = self._database.now()
         tokens: tuple[str, ...] = ()
         async with self._database.write() as db:
+            if change.group_before is not None:  # first: on PostgreSQL it locks the group row
+                await self._questions.check_group(db, change.group_before)
             audit_id = await self._audit.insert(db, change, now)
             if change.entry_id is not None and change.entry_data is not None:
                 await db.execute(
@@ -64,6 +66,8 @@ class Overlay:
                 tokens = await self._questions.write_group_change(
                     db, change.group, change.actor, now
                 )
+                group_key = str(change.group.group_id)  # other processes' indexes follow it
+                await self._changes.insert(db, self.scope, group_key, ChangeKind.GROUP)
         if change.group is not None:
             self._questions.index_group_change(change.group, tokens)
         log.info("%s: %s %s (action #%d)", change.actor, change.action, change.target, audit_id)

@@ -23,6 +23,7 @@ from bot.storage.models import (
     Question,
     QuestionKind,
 )
+from bot.storage.review import check_group_row
 from bot.storage.rows import group_of, question_of
 from bot.storage.sqlite.database import Database
 
@@ -109,12 +110,12 @@ class Questions:
                 break
             cursor = await db.execute(
                 "UPDATE groups SET size = size + 1, last_seen = ? "
-                "WHERE id = ? AND scope = ? AND state = 'open'",
+                "WHERE id = ? AND scope = ? AND state = 'open' AND tokens != ''",
                 (now, group_id, self.scope),
             )
             if cursor.rowcount:
                 break
-            stale.add(group_id)  # closed by another process since we indexed it
+            stale.add(group_id)  # closed, or its tokens expired, by another process
         new_group = not group_id
         if new_group:
             cursor = await db.execute(
@@ -243,6 +244,16 @@ class Questions:
                 for row in await cursor.fetchall()
             ]
 
+    async def check_group(self, db: aiosqlite.Connection, expected: GroupChange) -> None:
+        """Inside the caller's write: refuse (UserError) unless the group is still as
+        ``expected`` (``bot.storage.review``). The write holds SQLite's one write lock, so no
+        other process can change the group between this check and the commit."""
+        async with db.execute(
+            "SELECT state, entry_id, closed_by FROM groups WHERE id = ? AND scope = ?",
+            (expected.group_id, self.scope),
+        ) as cursor:
+            check_group_row(expected, await cursor.fetchone())
+
     async def write_group_change(
         self, db: aiosqlite.Connection, change: GroupChange, actor: str, now: str
     ) -> tuple[str, ...]:
@@ -269,6 +280,6 @@ class Questions:
     def index_group_change(self, change: GroupChange, tokens: Sequence[str]) -> None:
         """Keep the in-memory index in step with a committed group change."""
         if change.state is GroupState.OPEN:
-            self._index.add(change.group_id, tokens)
+            self._index.reopen(change.group_id, tokens)
         else:
             self._index.remove(change.group_id)

@@ -136,4 +136,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             CHECK ((kind = 'entry') = (entry_id IS NOT NULL))
         )""",
     ),
+    # 9: the change sequence also names review groups (kind 'group', the group's id in
+    # ``entry_id``), so every process's grouping index follows reviews made elsewhere. A CHECK
+    # cannot be altered in SQLite: the table is rebuilt, rows and the AUTOINCREMENT mark kept.
+    (
+        """CREATE TABLE changes_new (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            scope TEXT NOT NULL,
+            entry_id TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('entry', 'group', 'reload')),
+            writer TEXT NOT NULL,
+            at TEXT NOT NULL,
+            CHECK ((kind = 'reload') = (entry_id IS NULL))
+        )""",
+        "INSERT INTO changes_new (seq, scope, entry_id, kind, writer, at) "
+        "SELECT seq, scope, entry_id, kind, writer, at FROM changes",
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'changes_new', seq FROM sqlite_sequence "
+        "WHERE name = 'changes' AND NOT EXISTS "
+        "(SELECT 1 FROM sqlite_sequence WHERE name = 'changes_new')",
+        "UPDATE sqlite_sequence SET seq = max(seq, "
+        "(SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'changes')) "
+        "WHERE name = 'changes_new'",
+        "DROP TABLE changes",
+        "ALTER TABLE changes_new RENAME TO changes",
+    ),
 )
