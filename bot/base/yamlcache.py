@@ -58,9 +58,10 @@ def _encode(value: Any) -> bytes:
 class ParseCache:
     """Parsed YAML by text digest, as JSON files in ``folder`` (created on first write)."""
 
-    def __init__(self, folder: Path, keep_from: int = KEEP_FROM) -> None:
+    def __init__(self, folder: Path, keep_from: int | None = None) -> None:
         self.files = KeptFiles(folder, ".json", _encode, json.loads)
-        self.keep_from = keep_from
+        # Read here, not as the default's value: that is bound once, at import.
+        self.keep_from = KEEP_FROM if keep_from is None else keep_from
 
     @staticmethod
     def digest(text: str) -> str:
