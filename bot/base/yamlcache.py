@@ -6,14 +6,16 @@ change. A file's parsed data is kept as JSON in a folder beside the database, na
 sha256 of the file's exact text (and of this format's version and PyYAML's), so an edited
 file is simply another name: nothing is ever stale, and a file is parsed again only when its
 text is new. The bounded parse of ``bot.base.safeyaml`` still decides what a text may be; only
-what it accepted is kept, and only when JSON gives back exactly the same value (a date, a
-number as a mapping key, NaN are not cached: those texts are parsed each time).
+what it accepted is kept, and only when it reads back exactly the same value. A date (every
+entry's ``updated``) is kept as a one-key object JSON cannot otherwise hold; a timestamp, a
+number as a mapping key or NaN are not kept: those texts are parsed each time.
 
 The files are kept as ``bot.base.keptfiles`` keeps them (whole, pruned when unused).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -25,17 +27,20 @@ import yaml
 from bot.base.keptfiles import KeptFiles
 from bot.base.safeyaml import load_bounded
 
-FORMAT = "faqbot-parsed-yaml-1"  # changes whenever what is kept, or how, changes
+FORMAT = "faqbot-parsed-yaml-2"  # changes whenever what is kept, or how, changes
 KEEP_FROM = 32_768  # characters: a smaller file parses in a few milliseconds, keep none
 
 
+DATE = "\0date"  # the one key of the object a date is kept as (no YAML key of ours)
+
+
 def is_plain(value: Any) -> bool:
-    """Whether JSON gives ``value`` back exactly: text-keyed mappings, lists, text, finite
-    numbers, booleans and null (a date, a number key or NaN would come back different)."""
+    """Whether a kept ``value`` reads back exactly: text-keyed mappings, lists, text, finite
+    numbers, booleans, null and dates (a timestamp, a number key or NaN would not)."""
     stack = [value]
     while stack:
         item = stack.pop()
-        if item is None or isinstance(item, (str, bool, int)):
+        if item is None or isinstance(item, (str, bool, int)) or type(item) is dt.date:
             continue
         if isinstance(item, float):
             if not math.isfinite(item):
@@ -43,7 +48,7 @@ def is_plain(value: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, dict):
-            if not all(type(key) is str for key in item):
+            if DATE in item or not all(type(key) is str for key in item):
                 return False
             stack.extend(item.values())
         else:
@@ -51,15 +56,32 @@ def is_plain(value: Any) -> bool:
     return True
 
 
+def _date_object(value: Any) -> dict[str, str]:
+    if type(value) is dt.date:
+        return {DATE: value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not kept")
+
+
+def _read_date(item: dict[str, Any]) -> Any:
+    if len(item) == 1 and DATE in item:
+        return dt.date.fromisoformat(item[DATE])
+    return item
+
+
 def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_date_object)
+    return text.encode("utf-8")
+
+
+def _decode(data: bytes) -> Any:
+    return json.loads(data, object_hook=_read_date)
 
 
 class ParseCache:
     """Parsed YAML by text digest, as JSON files in ``folder`` (created on first write)."""
 
     def __init__(self, folder: Path, keep_from: int | None = None) -> None:
-        self.files = KeptFiles(folder, ".json", _encode, json.loads)
+        self.files = KeptFiles(folder, ".json", _encode, _decode)
         # Read here, not as the default's value: that is bound once, at import.
         self.keep_from = KEEP_FROM if keep_from is None else keep_from
 

@@ -86,7 +86,8 @@ def test_an_edited_text_is_kept_under_another_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "updated: 2026-01-15\n",  # a date
+        "updated: 2026-01-15 10:30:00\n",  # a timestamp
+        '"\\0date": 2026-01-15\n',  # the key a kept date is written as
         "1: one\n",  # a number as a mapping key
         "yes: please\n",  # a boolean key (YAML 1.1)
         "value: .nan\n",
@@ -104,11 +105,25 @@ def test_a_value_json_would_change_is_not_kept_and_loads_as_without_a_cache(
     assert kept_names(tmp_path) == []
 
 
-def test_is_plain_says_what_json_gives_back_exactly() -> None:
-    plain = {"a": [1, 2.5, "x", True, None, {"b": []}], "c": -0.0}
-    assert is_plain(plain) and json.loads(json.dumps(plain)) == plain
+def test_a_date_is_kept_and_read_back_as_a_date(tmp_path: Path) -> None:
+    text = "entries:\n  - updated: 2026-01-15\n    dates: [2026-02-28, '2026-03-01']\n"
+    expected = load_bounded(text)
+    ParseCache(tmp_path, keep_from=0).parse(text)
+
+    again = ParseCache(tmp_path, keep_from=0)
+    found = again.parse(text)
+
+    assert again.files.hits == 1
+    assert repr(found) == repr(expected)  # repr: a date, not its text, and the text stays text
+    assert found["entries"][0]["updated"] == dt.date(2026, 1, 15)
+
+
+def test_is_plain_says_what_reads_back_exactly() -> None:
+    plain = {"a": [1, 2.5, "x", True, None, {"b": []}], "c": -0.0, "d": dt.date(2026, 1, 1)}
+    assert is_plain(plain)
     for value in (
-        {"a": dt.date(2026, 1, 1)},
+        {"a": dt.datetime(2026, 1, 1, 10, 30)},
+        {"\0date": "2026-01-01"},
         {1: "a"},
         {"a": float("inf")},
         {"a": (1, 2)},
