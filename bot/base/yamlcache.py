@@ -6,8 +6,9 @@ change. A file's parsed data is kept as JSON in a folder beside the database, na
 sha256 of the file's exact text (and of this format's version and PyYAML's), so an edited
 file is simply another name: nothing is ever stale, and a file is parsed again only when its
 text is new. The bounded parse of ``bot.base.safeyaml`` still decides what a text may be; only
-what it accepted is kept, and only when the kept JSON gives back exactly the same value (dates
-are tagged; a time, a number as a mapping key or NaN is not: such texts are parsed each time).
+what it accepted is kept, and only when it reads back exactly the same value. A date (every
+entry's ``updated``) is kept as a one-key object JSON cannot otherwise hold; a timestamp, a
+number as a mapping key or NaN are not kept: those texts are parsed each time.
 
 The files are kept as ``bot.base.keptfiles`` keeps them (whole, pruned when unused).
 """
@@ -26,17 +27,16 @@ import yaml
 from bot.base.keptfiles import KeptFiles
 from bot.base.safeyaml import load_bounded
 
-FORMAT = "faqbot-parsed-yaml-1"  # changes whenever what is kept, or how, changes
+FORMAT = "faqbot-parsed-yaml-2"  # changes whenever what is kept, or how, changes
 KEEP_FROM = 32_768  # characters: a smaller file parses in a few milliseconds, keep none
 
 
-DATE_KEY = "\0date"  # a date is kept as {DATE_KEY: "2026-01-31"}: a key no YAML of ours has
+DATE = "\0date"  # the one key of the object a date is kept as (no YAML key of ours)
 
 
 def is_plain(value: Any) -> bool:
-    """Whether the kept JSON gives ``value`` back exactly: text-keyed mappings, lists, text,
-    finite numbers, booleans, null and dates (a time, a number key or NaN would come back
-    different, as would a mapping that uses ``DATE_KEY`` itself)."""
+    """Whether a kept ``value`` reads back exactly: text-keyed mappings, lists, text, finite
+    numbers, booleans, null and dates (a timestamp, a number key or NaN would not)."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -48,7 +48,7 @@ def is_plain(value: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, dict):
-            if DATE_KEY in item or not all(type(key) is str for key in item):
+            if DATE in item or not all(type(key) is str for key in item):
                 return False
             stack.extend(item.values())
         else:
@@ -56,33 +56,34 @@ def is_plain(value: Any) -> bool:
     return True
 
 
-def _tagged(value: Any) -> Any:
-    if type(value) is dt.date:  # ``updated: 2026-01-31`` is a date to YAML
-        return {DATE_KEY: value.isoformat()}
+def _date_object(value: Any) -> dict[str, str]:
+    if type(value) is dt.date:
+        return {DATE: value.isoformat()}
     raise TypeError(f"{type(value).__name__} is not kept")
 
 
-def _untagged(mapping: dict[str, Any]) -> Any:
-    if len(mapping) == 1 and DATE_KEY in mapping:
-        return dt.date.fromisoformat(mapping[DATE_KEY])
-    return mapping
+def _read_date(item: dict[str, Any]) -> Any:
+    if len(item) == 1 and DATE in item:
+        return dt.date.fromisoformat(item[DATE])
+    return item
 
 
 def _encode(value: Any) -> bytes:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_tagged)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_date_object)
     return text.encode("utf-8")
 
 
-def _decode(raw: bytes) -> Any:
-    return json.loads(raw, object_hook=_untagged)
+def _decode(data: bytes) -> Any:
+    return json.loads(data, object_hook=_read_date)
 
 
 class ParseCache:
     """Parsed YAML by text digest, as JSON files in ``folder`` (created on first write)."""
 
-    def __init__(self, folder: Path, keep_from: int = KEEP_FROM) -> None:
+    def __init__(self, folder: Path, keep_from: int | None = None) -> None:
         self.files = KeptFiles(folder, ".json", _encode, _decode)
-        self.keep_from = keep_from
+        # Read here, not as the default's value: that is bound once, at import.
+        self.keep_from = KEEP_FROM if keep_from is None else keep_from
 
     @staticmethod
     def digest(text: str) -> str:

@@ -72,11 +72,12 @@ def built_index(
     entries: Sequence[Entry],
     synonyms: Mapping[str, tuple[str, ...]] | None,
     kept: KeptFiles | None = None,
-    keep_from: int = KEEP_FROM,
+    keep_from: int | None = None,
 ) -> PhrasingIndex:
     """The phrasing index of ``entries``: read back when ``kept`` has it, else built (and kept
-    when it has at least ``keep_from`` phrasings)."""
+    when it has at least ``keep_from`` phrasings, None: ``KEEP_FROM`` as it is now)."""
     synonyms = synonyms or {}
+    keep_from = KEEP_FROM if keep_from is None else keep_from
     if kept is None or sum(len(entry.phrasings) for entry in entries) < keep_from:
         return PhrasingIndex(entries, synonyms)
     name = index_name(entries, synonyms)
