@@ -19,10 +19,12 @@ from bot.base.config import Settings
 from bot.base.datafolder import data_folder
 from bot.base.keptfiles import KeptFiles
 from bot.base.yamlcache import ParseCache
+from bot.core import knowledge_state
 from bot.core.assembly import build_base
 from bot.core.embedding import vector_base
 from bot.core.index_state import index_files
 from bot.core.knowledge import Knowledge, load_knowledge
+from bot.core.knowledge_state import dump, kept_knowledge, knowledge_files_kept, knowledge_name
 from bot.core.layers import BaseLayer
 from bot.core.models import load_encoder
 from bot.core.overlay import apply_overlay
@@ -43,16 +45,22 @@ def kept_indexes(settings: Settings) -> KeptFiles:
 
 
 def read_knowledge(settings: Settings, paths: Iterable[Path] | None = None) -> Knowledge:
-    """The configured (or given) knowledge files, loaded and validated (KnowledgeError), their
-    parsed YAML kept for the next start (blocking: run it in a thread)."""
-    cache = parse_cache(settings)
-    knowledge = load_knowledge(
-        paths or settings.knowledge.paths,
-        max_file_bytes=settings.knowledge.max_file_bytes,
-        cache=cache,
-    )
-    cache.prune()
-    return knowledge
+    """The configured (or given) knowledge files, loaded and validated (KnowledgeError); what
+    no file's change can have changed is read back from the start before (blocking: run it in
+    a thread)."""
+    paths = tuple(paths or settings.knowledge.paths)
+    limit = settings.knowledge.max_file_bytes
+    kept = knowledge_files_kept(data_folder(settings.storage) / CACHE / "knowledge")
+    name = knowledge_name(paths, limit)
+    loaded = kept_knowledge(kept, name) if name is not None else None
+    if loaded is None:
+        parsed = parse_cache(settings)
+        loaded = load_knowledge(paths, max_file_bytes=limit, cache=parsed)
+        parsed.prune()
+        if name is not None and len(loaded.entries) >= knowledge_state.KEEP_FROM:
+            kept.put(name, dump(loaded))
+    kept.prune()
+    return loaded
 
 
 async def read_inputs(
