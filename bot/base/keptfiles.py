@@ -85,19 +85,27 @@ class KeptFiles:
 
     def prune(self, now: float | None = None) -> int:
         """Remove files (and left-over temporary ones) unused for a week; how many."""
-        now = time.time() if now is None else now
-        removed = 0
+        return prune_folder(self.folder, self.suffix, self.used, UNUSED_SECONDS, now)
+
+
+def prune_folder(
+    folder: Path, suffix: str, used: set[str], older_than: float, now: float | None = None
+) -> int:
+    """Remove the files of ``folder`` not named in ``used`` and untouched for ``older_than``
+    seconds (left-over temporary files too); how many."""
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        children = list(folder.iterdir())
+    except OSError:
+        return 0
+    for path in children:
+        if path.name.endswith(suffix) and path.name[: -len(suffix)] in used:
+            continue
         try:
-            children = list(self.folder.iterdir())
+            if now - path.stat().st_mtime > older_than:
+                path.unlink()
+                removed += 1
         except OSError:
-            return 0
-        for path in children:
-            if path.name.endswith(self.suffix) and path.name[: -len(self.suffix)] in self.used:
-                continue
-            try:
-                if now - path.stat().st_mtime > UNUSED_SECONDS:
-                    path.unlink()
-                    removed += 1
-            except OSError:
-                continue
-        return removed
+            continue
+    return removed

@@ -92,9 +92,8 @@ class Library:
     ) -> Self:
         """Load the YAML (KnowledgeError if broken), open the store and apply the overlay;
         ``background``: answer lexically while missing vectors are computed."""
-        # A configured model that cannot be loaded stops here (ModelError), before the store.
-        knowledge, vectors = await read_inputs(settings, knowledge)
-        store = store or await Store.open(settings.storage.database, settings.storage)
+        # A configured model that cannot be loaded stops here (ModelError).
+        knowledge, vectors, store = await read_inputs(settings, knowledge, store)
         try:
             # Read first: a change made while we load is then applied again, never missed.
             seq = await store.last_change_seq()

@@ -23,13 +23,14 @@ from bot.core import knowledge_state
 from bot.core.assembly import build_base
 from bot.core.embedding import vector_base
 from bot.core.index_state import index_files
+from bot.core.kept_vectors import KeptVectors
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.knowledge_state import dump, kept_knowledge, knowledge_files_kept, knowledge_name
 from bot.core.layers import BaseLayer
 from bot.core.models import load_encoder
 from bot.core.overlay import apply_overlay
 from bot.core.vectors import VectorCache, VectorStore
-from bot.storage import Revision
+from bot.storage import Revision, Store
 
 CACHE = "cache"  # under the data folder, beside the database
 
@@ -64,25 +65,41 @@ def read_knowledge(settings: Settings, paths: Iterable[Path] | None = None) -> K
 
 
 async def read_inputs(
-    settings: Settings, knowledge: Knowledge | None = None
-) -> tuple[Knowledge, VectorCache | None]:
-    """The knowledge (unless given) and, when a model is configured, an empty vector cache on
-    its encoder, loaded side by side. KnowledgeError comes first, then ModelError: an operator
-    fixes the YAML first, and a model that cannot be loaded stops the start (never lexical)."""
-    encoding = None
+    settings: Settings, knowledge: Knowledge | None = None, store: Store | None = None
+) -> tuple[Knowledge, VectorCache | None, Store]:
+    """The knowledge (unless given), an empty vector cache on the encoder when a model is
+    configured, and the store (unless given), loaded side by side.
+
+    KnowledgeError comes first, then ModelError, then a store error: an operator fixes the
+    YAML first, and a model that cannot be loaded stops the start (never lexical). A database
+    that does not exist yet is only created once both loaded: a failed start leaves no file.
+    """
+    storage = settings.storage
+    encoding = opening = None
     if settings.matcher.semantic.model:
         encoding = asyncio.ensure_future(asyncio.to_thread(load_encoder, settings))
+    if store is None and (storage.url or await asyncio.to_thread(storage.database.exists)):
+        opening = asyncio.ensure_future(Store.open(storage.database, storage))
     try:
         if knowledge is None:
             knowledge = await asyncio.to_thread(read_knowledge, settings)
+        vectors = VectorCache(await encoding) if encoding is not None else None
     except BaseException:
         if encoding is not None:  # its outcome no longer matters, but is not left unretrieved
             encoding.cancel()  # the thread finishes on its own; nothing waits for it
             with contextlib.suppress(BaseException):
                 await encoding
+        if opening is not None:
+            with contextlib.suppress(BaseException):
+                await (await opening).close()
         raise
-    vectors = VectorCache(await encoding) if encoding is not None else None
-    return knowledge, vectors
+    if opening is not None:
+        store = await opening
+    return (
+        knowledge,
+        vectors,
+        store or await Store.open(settings.storage.database, settings.storage),
+    )
 
 
 async def index_base(
@@ -105,6 +122,7 @@ async def index_base(
     else:
         slots = apply_overlay(knowledge.entries, revisions).values()
         live = [slot.entry for slot in slots if not slot.removed]
-        base = await vector_base(live, vectors, store, inline, build)
+        where = KeptVectors(data_folder(settings.storage) / CACHE / "vectors")
+        base = await vector_base(live, vectors, store, inline, build, where)
     kept.prune()
     return base

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -130,6 +130,29 @@ class VectorCache:
             for offset, key in enumerate(take):
                 self._rows[key] = self.count + offset
             self.count = need  # published last: a reader never sees a row half written
+
+    def add_from(self, keys: Sequence[str], fill: Callable[[memoryview], int | None]) -> bool:
+        """New vectors (none of ``keys`` known yet) read by ``fill`` straight into the arena's
+        memory (it returns the bytes it wrote); False, and nothing added, when it wrote fewer."""
+        width = 4 * self.encoder.dim
+        with self._write:
+            if not keys or any(key in self._rows for key in keys):
+                return False
+            need = self.count + len(keys)
+            if need > len(self.arena):
+                self._grow(max(need + HEADROOM, int(len(self.arena) * GROWTH)))
+            view = memoryview(self.arena[self.count : need]).cast("B")
+            if fill(view) != len(keys) * width:
+                return False  # the rows stay unpublished: later adds overwrite them
+            for offset, key in enumerate(keys):
+                self._rows[key] = self.count + offset
+            self.count = need
+            return True
+
+    def snapshot(self) -> tuple[list[str], np.ndarray]:
+        """Every key in row order, and the arena's rows in use (a view, not a copy)."""
+        with self._write:
+            return list(self._rows), self.arena[: self.count]  # rows are added in key order
 
     def _grow(self, capacity: int) -> None:
         grown = self._np.empty((capacity, self.encoder.dim), dtype=self._np.float32)

@@ -23,6 +23,7 @@ from bot.base.yamlcache import ParseCache
 from bot.core import index_state, startup
 from bot.core.knowledge import load_knowledge
 from bot.core.library import Library
+from bot.core.service import KnowledgeService
 from bot.core.startup import read_inputs
 from bot.semantic.encoder import ModelError
 
@@ -195,6 +196,34 @@ async def test_given_knowledge_is_not_read_again(tmp_path: Path) -> None:
     given = load_knowledge([tmp_path / "knowledge"])
     shutil.rmtree(tmp_path / "knowledge")  # reading the files now would fail
 
-    knowledge, vectors = await read_inputs(settings, given)
+    knowledge, vectors, store = await read_inputs(settings, given)
+    await store.close()
 
     assert knowledge is given and vectors is None
+
+
+async def test_an_existing_database_opens_beside_the_loading_and_is_closed_on_a_failure(
+    tmp_path: Path,
+) -> None:
+    good = settings_for(tmp_path)
+    async with await KnowledgeService.open(good) as service:  # the database now exists
+        before = service.preview("vm or container?").entry_id
+    database = tmp_path / "data" / "faq.sqlite3"
+    (tmp_path / "b").mkdir()
+    (tmp_path / "m").mkdir()
+    broken = settings_for(tmp_path / "b", knowledge=BROKEN).model_copy(
+        update={"storage": good.storage}
+    )
+    missing_model = settings_for(tmp_path / "m", model=tmp_path / "no-model").model_copy(
+        update={"storage": good.storage}
+    )
+
+    with pytest.raises(KnowledgeError, match="answer"):
+        await Library.open(broken)
+    with pytest.raises(ModelError):
+        await Library.open(missing_model)
+
+    # Each failed start closed the store it had opened: the file opens and answers as before.
+    async with await KnowledgeService.open(good) as service:
+        assert service.preview("vm or container?").entry_id == before
+    assert database.exists()
