@@ -20,13 +20,13 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import asyncpg
 
 from bot.base.config import StorageSettings
 from bot.base.dburl import mask_url, scrub
-from bot.base.errors import NotFoundError, StoreError
+from bot.base.errors import StoreError
 from bot.storage.clock import Clock, timestamp, utc_now
 from bot.storage.postgres.migrations import LATEST, migrate
 
@@ -191,11 +191,3 @@ class Database:
         """A connection to read with: every statement sees only committed writes."""
         async with self._pool.acquire() as conn:
             yield conn
-
-    async def read_one(self, sql: str, params: tuple[Any, ...], missing: str) -> asyncpg.Record:
-        """The one row a read by id returns; NotFoundError(``missing``) if there is none."""
-        async with self.read() as db:
-            row = await db.fetchrow(sql, *params)
-        if row is None:
-            raise NotFoundError(missing)
-        return row

@@ -29,7 +29,7 @@ from typing import Self
 import aiosqlite
 
 from bot.base.config import StorageSettings
-from bot.base.errors import NotFoundError, SchemaTooNewError, StoreError
+from bot.base.errors import SchemaTooNewError, StoreError
 from bot.base.files import create_private
 from bot.storage.clock import Clock, timestamp, utc_now
 from bot.storage.sqlite.migrations import LATEST, migrate, schema_version
@@ -248,14 +248,6 @@ class Database:
         else:
             batch.set_exception(error)
             batch.exception()  # writes that already failed never await it: no "never retrieved"
-
-    async def read_one(self, sql: str, params: tuple[object, ...], missing: str) -> aiosqlite.Row:
-        """The one row a read by id returns; NotFoundError(``missing``) if there is none."""
-        async with self.read() as db, db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            raise NotFoundError(missing)
-        return row
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -1,9 +1,9 @@
-"""The knowledge overlay of one scope on PostgreSQL: revisions written with their audit row.
+"""The knowledge overlay of one scope: entry revisions, written atomically with their audit row.
 
-An entry's next revision number is read inside the write, under a transaction-scoped advisory
-lock on the scope, so two moderators saving at once in two processes get numbers 2 and 3, not
-2 twice. Every entry change also writes its row of the change sequence (``changes.py``) in the
-same transaction, so other processes hear of it exactly when it commits.
+An entry's next revision number is read inside the write, under ``Lock.NUMBERING`` on the scope,
+so two moderators saving at once in two processes get numbers 2 and 3, not 2 twice. Every entry
+change also writes its row of the change sequence (``changes.py``) in the same transaction, so
+other processes hear of it exactly when it commits.
 """
 
 from __future__ import annotations
@@ -11,30 +11,30 @@ from __future__ import annotations
 import logging
 
 from bot.storage.models import AuditRecord, Change, ChangeKind, Revision
-from bot.storage.postgres.audit import AuditLog
-from bot.storage.postgres.changes import ChangeLog
-from bot.storage.postgres.database import Database
-from bot.storage.postgres.questions import Questions
+from bot.storage.repositories.audit import AuditLog
+from bot.storage.repositories.changes import ChangeLog
+from bot.storage.repositories.questions import Questions
 from bot.storage.rows import dumps, revision_of
+from bot.storage.sql import Lock, Sql
 
 log = logging.getLogger(__name__)
 
-OVERLAY_LOCK = 0x6F766C79  # "ovly": with the scope's hash, the advisory lock of numbering
 _REVISION_COLUMNS = "id, entry_id, number, action, removed, data, actor, created_at, audit_id"
 
 
 class Overlay:
-    """One scope's entry revisions and their current state; every change also goes to the audit."""
+    """One scope's entry revisions and their current state; every change also goes to the audit,
+    and every entry change to the change sequence other processes follow."""
 
     def __init__(
         self,
-        database: Database,
+        sql: Sql,
         scope: str,
         audit: AuditLog,
         questions: Questions,
         changes: ChangeLog,
     ) -> None:
-        self._database = database
+        self._sql = sql
         self.scope = scope
         self._audit = audit
         self._questions = questions
@@ -43,14 +43,12 @@ class Overlay:
     async def record_change(self, change: Change) -> AuditRecord:
         """Write an entry revision (with its change-sequence row), a group state and the audit
         row in one transaction."""
-        now = self._database.now()
+        now = self._sql.now()
         tokens: tuple[str, ...] = ()
-        async with self._database.write() as db:
+        async with self._sql.write() as db:
             audit_id = await self._audit.insert(db, change, now)
             if change.entry_id is not None and change.entry_data is not None:
-                await db.execute(
-                    "SELECT pg_advisory_xact_lock($1, hashtext($2))", OVERLAY_LOCK, self.scope
-                )
+                await db.lock(Lock.NUMBERING, self.scope)
                 await db.execute(
                     "INSERT INTO revisions (scope, entry_id, number, action, removed, data, "
                     "actor, created_at, audit_id) VALUES ($1, $2, (SELECT coalesce(max(number), "
@@ -86,7 +84,7 @@ class Overlay:
 
     async def current_revisions(self) -> list[Revision]:
         """The latest revision of every entry in the overlay, in order of first change."""
-        async with self._database.read() as db:
+        async with self._sql.read() as db:
             rows = await db.fetch(
                 f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE id IN "
                 "(SELECT max(id) FROM revisions WHERE scope = $1 GROUP BY entry_id) "
@@ -98,7 +96,7 @@ class Overlay:
 
     async def revisions(self, entry_id: str) -> list[Revision]:
         """Every stored revision of one entry, oldest first."""
-        async with self._database.read() as db:
+        async with self._sql.read() as db:
             rows = await db.fetch(
                 f"SELECT {_REVISION_COLUMNS} FROM revisions WHERE scope = $1 AND entry_id = $2 "
                 "ORDER BY number",
