@@ -5,8 +5,8 @@ records built from rows, error messages. What differs between SQLite and Postgre
 this seam, in each backend's ``sql.py``:
 
 - ``Sql``: one open database as the repositories see it: a write (one transaction, returning
-  only once committed), a read, and ``reclaim`` after an expiry; the clock and member hashing
-  come from the backend's ``Database``.
+  only once committed), a read, and ``reclaim`` after an expiry; the time as stored and member
+  hashing, the same on both, are its own.
 - ``Connection``: the statements inside that read or write, in the four calls asyncpg has
   (``fetch``, ``fetchrow``, ``fetchval``, ``execute``), plus the few primitives a backend
   spells its own way: row and advisory locks, a notification, a list parameter.
@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import abc
 import enum
+import hashlib
+import hmac
+import secrets
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from bot.base.config import StorageSettings
-from bot.storage.clock import Clock
+from bot.storage.clock import Clock, timestamp
 from bot.storage.rows import Row
 
 
@@ -78,38 +81,47 @@ class Connection(Protocol):
 
 
 class Database(Protocol):
-    """What ``Sql`` takes from a backend's database: its settings, clock and member hashing."""
+    """What ``Sql`` takes from a backend's database besides its transactions."""
 
     settings: StorageSettings
     clock: Clock
-
-    def now(self) -> str:
-        """The current time as stored."""
-        ...
-
-    def member_hash(self, member_id: str | None) -> str | None:
-        """A member id as a keyed hash (None stays None)."""
-        ...
 
 
 class Sql(abc.ABC):
     """One open database as the repositories use it; a backend adds its transactions.
 
-    The clock and member hashing are the database's (both backends keep the salt in ``meta``).
+    The time as stored and member hashing are the same on every backend: members are hashed
+    with a key kept in ``meta`` (``load_salt`` once at opening), so votes stay one per member and
+    no member id is stored.
     """
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self.settings = database.settings
         self.clock = database.clock
+        self._salt = b""
+
+    async def load_salt(self) -> None:
+        """Read (creating it the first time) the key that member hashes are made with."""
+        async with self.write() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES ('author_salt', $1) "
+                "ON CONFLICT (key) DO NOTHING",
+                secrets.token_hex(16),
+            )
+            value = await db.fetchval("SELECT value FROM meta WHERE key = 'author_salt'")
+        self._salt = bytes.fromhex(value)
 
     def now(self) -> str:
         """The current time as stored."""
-        return self.database.now()
+        return timestamp(self.clock())
 
     def member_hash(self, member_id: str | None) -> str | None:
-        """A member id as a keyed hash (None stays None)."""
-        return self.database.member_hash(member_id)
+        """A member id as a keyed hash: votes stay one per member, the id is not stored."""
+        if member_id is None:
+            return None
+        digest = hmac.new(self._salt, str(member_id).encode(), hashlib.sha256)
+        return digest.hexdigest()[:24]
 
     @abc.abstractmethod
     def write(self) -> AbstractAsyncContextManager[Connection]:

@@ -108,6 +108,7 @@ class Store:
         database = await backend.Database.open(path, settings, clock=clock)
         sql = backend.Sql(database)
         try:
+            await sql.load_salt()
             indexes = await repositories.load_group_indexes(sql)
         except BaseException:
             await database.close()

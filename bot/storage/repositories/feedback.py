@@ -26,16 +26,12 @@ from bot.storage.models import (
 )
 from bot.storage.repositories.questions import Questions
 from bot.storage.rows import event_of
-from bot.storage.sql import Sql
+from bot.storage.sql import Connection, Sql
 
 _EVENT_COLUMNS = (
     "id, outcome, entry_id, score, passive, text, suggestions, guild_id, channel_id, "
     "message_id, jump_url, created_at, question_id"
 )
-
-
-def _no_answer(event_id: int) -> NotFoundError:
-    return NotFoundError(f"there is no answer #{event_id}")
 
 
 class Feedback:
@@ -94,13 +90,18 @@ class Feedback:
     async def event(self, event_id: int) -> AnswerEvent:
         """One answer event; NotFoundError if there is none."""
         async with self._sql.read() as db:
-            row = await db.fetchrow(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1 AND scope = $2",
-                event_id,
-                self.scope,
-            )
+            return await self._event(db, event_id)
+
+    async def _event(self, db: Connection, event_id: int, lock: str = "") -> AnswerEvent:
+        """This scope's event ``event_id`` as read in ``db`` (with ``lock``, held to commit);
+        NotFoundError if there is none."""
+        row = await db.fetchrow(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1 AND scope = $2{lock}",
+            event_id,
+            self.scope,
+        )
         if row is None:
-            raise _no_answer(event_id)
+            raise NotFoundError(f"there is no answer #{event_id}")
         return event_of(row)
 
     async def log_event_question(
@@ -108,14 +109,7 @@ class Feedback:
     ) -> Placement | None:
         """Log an event's question as unanswered (once per event); None if already logged."""
         async with self._sql.write() as db:
-            row = await db.fetchrow(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1 AND scope = $2{db.row_lock}",
-                event_id,
-                self.scope,
-            )
-            if row is None:
-                raise _no_answer(event_id)
-            event = event_of(row)
+            event = await self._event(db, event_id, db.row_lock)
             if event.question_id is not None or event.text is None:
                 return None
             placement, stale = await self._questions.place(
@@ -145,13 +139,7 @@ class Feedback:
         """
         chooser = self._sql.member_hash(chooser_id)
         async with self._sql.write() as db:
-            asked = await db.fetchval(
-                f"SELECT id FROM events WHERE id = $1 AND scope = $2{db.row_lock}",
-                event_id,
-                self.scope,
-            )
-            if asked is None:
-                raise _no_answer(event_id)
+            await self._event(db, event_id, db.row_lock)  # the asked event: there, and held
             earlier = await db.fetchrow(
                 "SELECT id, entry_id FROM events WHERE chosen_from = $1 AND chooser_hash = $2 "
                 "AND scope = $3",
@@ -185,14 +173,7 @@ class Feedback:
         voter = self._sql.member_hash(voter_id)
         now = self._sql.now()
         async with self._sql.write() as db:
-            row = await db.fetchrow(
-                f"SELECT entry_id FROM events WHERE id = $1 AND scope = $2{db.row_lock}",
-                event_id,
-                self.scope,
-            )
-            if row is None:
-                raise _no_answer(event_id)
-            entry_id = row["entry_id"]
+            entry_id = (await self._event(db, event_id, db.row_lock)).entry_id
             previous = await db.fetchrow(
                 "SELECT helpful FROM votes WHERE event_id = $1 AND voter_hash = $2 AND scope = $3",
                 event_id,
