@@ -27,7 +27,6 @@ from bot.storage.changes import PollWake, Wake
 from bot.storage.clock import Clock, utc_now
 from bot.storage.grouping import GroupIndex
 from bot.storage.models import OPERATOR_SCOPE, ChangeNote
-from bot.storage.sql import Sql
 
 # Rows of the change sequence kept at each daily retention: a process further behind than this
 # reloads everything. Edits are rare next to this; followers poll every fraction of a second.
@@ -82,10 +81,13 @@ class Store:
     """
 
     def __init__(
-        self, sql: Sql, indexes: dict[str, GroupIndex], backend: ModuleType = sqlite
+        self,
+        sql: sqlite.SqliteSql | postgres.PostgresSql,
+        indexes: dict[str, GroupIndex],
+        backend: ModuleType = sqlite,
     ) -> None:
         self.sql = sql  # what the repositories run their SQL through
-        self.database: sqlite.Database | postgres.Database = sql.database  # type: ignore[assignment]
+        self.database = sql.database  # the connection or pool, its transactions and migrations
         self.backend = backend  # bot.storage.sqlite or bot.storage.postgres
         self.changes = repositories.ChangeLog(sql)
         self._indexes = indexes
