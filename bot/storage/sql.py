@@ -29,6 +29,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from bot.base.config import StorageSettings
+from bot.base.errors import NotFoundError
 from bot.storage.clock import Clock, timestamp
 from bot.storage.rows import Row
 
@@ -78,6 +79,14 @@ class Connection(Protocol):
         """A condition "``column`` is one of ``ids``" with placeholders from ``$first`` on,
         and the arguments it binds (to pass after the first-1 others)."""
         ...
+
+
+async def fetch_one(db: Connection, missing: str, sql: str, *args: object) -> Row:
+    """The one row a read by id returns; NotFoundError(``missing``) if there is none."""
+    row = await db.fetchrow(sql, *args)
+    if row is None:
+        raise NotFoundError(missing)
+    return row
 
 
 class Database(Protocol):

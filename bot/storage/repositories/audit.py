@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.base.errors import NotFoundError, UserError
 from bot.storage.models import AuditRecord, Change
 from bot.storage.rows import audit_of, dumps
-from bot.storage.sql import Connection, Sql
+from bot.storage.sql import Connection, Sql, fetch_one
 
 _AUDIT_COLUMNS = "id, created_at, actor, action, target, before, after, undoes, undone_by"
 
@@ -56,13 +56,13 @@ class AuditLog:
     async def audit_record(self, action_id: int) -> AuditRecord:
         """One row of the audit log; NotFoundError if there is none."""
         async with self._sql.read() as db:
-            row = await db.fetchrow(
+            row = await fetch_one(
+                db,
+                f"there is no action #{action_id}",
                 f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE id = $1 AND scope = $2",
                 action_id,
                 self.scope,
             )
-        if row is None:
-            raise NotFoundError(f"there is no action #{action_id}")
         return audit_of(row)
 
     async def audit_log(self, *, target: str | None = None, limit: int = 50) -> list[AuditRecord]:

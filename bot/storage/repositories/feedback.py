@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.base.errors import NotFoundError
 from bot.base.redact import redact
 from bot.storage.clock import timestamp
 from bot.storage.models import (
@@ -26,7 +25,7 @@ from bot.storage.models import (
 )
 from bot.storage.repositories.questions import Questions
 from bot.storage.rows import event_of
-from bot.storage.sql import Connection, Sql
+from bot.storage.sql import Connection, Sql, fetch_one
 
 _EVENT_COLUMNS = (
     "id, outcome, entry_id, score, passive, text, suggestions, guild_id, channel_id, "
@@ -95,13 +94,13 @@ class Feedback:
     async def _event(self, db: Connection, event_id: int, lock: str = "") -> AnswerEvent:
         """This scope's event ``event_id`` as read in ``db`` (with ``lock``, held to commit);
         NotFoundError if there is none."""
-        row = await db.fetchrow(
+        row = await fetch_one(
+            db,
+            f"there is no answer #{event_id}",
             f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1 AND scope = $2{lock}",
             event_id,
             self.scope,
         )
-        if row is None:
-            raise NotFoundError(f"there is no answer #{event_id}")
         return event_of(row)
 
     async def log_event_question(

@@ -27,7 +27,7 @@ from bot.storage.models import (
     QuestionKind,
 )
 from bot.storage.rows import group_of, question_of
-from bot.storage.sql import Connection, Lock, Sql
+from bot.storage.sql import Connection, Lock, Sql, fetch_one
 
 log = logging.getLogger(__name__)
 
@@ -161,13 +161,13 @@ class Questions:
     async def group(self, group_id: int, *, samples: int = 5) -> Group:
         """One group with up to ``samples`` distinct recent questions; NotFoundError if none."""
         async with self._sql.read() as db:
-            row = await db.fetchrow(
+            row = await fetch_one(
+                db,
+                f"there is no group #{group_id} of unanswered questions",
                 f"SELECT {_GROUP_COLUMNS} FROM groups WHERE id = $1 AND scope = $2",
                 group_id,
                 self.scope,
             )
-            if row is None:
-                raise NotFoundError(f"there is no group #{group_id} of unanswered questions")
             texts = await self._samples(db, [group_id], samples)
         return group_of(row, texts.get(group_id, ()))
 
