@@ -76,8 +76,8 @@ class Connection(Protocol):
         ...
 
     def any_of(self, column: str, first: int, ids: Sequence[int]) -> tuple[str, tuple[Any, ...]]:
-        """A condition "``column`` is one of ``ids``" with placeholders from ``$first`` on,
-        and the arguments it binds (to pass after the first-1 others)."""
+        """A condition "``column`` is one of ``ids``" numbered from ``$first``, and the
+        arguments it binds: pass them last, after those of ``$1`` to ``$(first - 1)``."""
         ...
 
 

@@ -23,8 +23,8 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 @functools.lru_cache(maxsize=512)
 def numbered(sql: str) -> str:
-    """``sql`` with PostgreSQL's ``$n`` placeholders as SQLite's ``?n`` (our SQL has no ``$``
-    in its string literals)."""
+    """``sql`` with PostgreSQL's ``$n`` placeholders as SQLite's ``?n`` (no string literal in
+    our SQL holds a ``$`` followed by a digit)."""
     return _PLACEHOLDER.sub(r"?\1", sql)
 
 
