@@ -4,8 +4,8 @@ Two moderators may act on one group at once from two processes (the CLI and a sh
 shards). Each decides on the state it read; the write then checks that state again inside its
 transaction, under the group row's lock (SQLite's one writer; ``FOR UPDATE`` on PostgreSQL).
 The first to commit wins; the other's whole change (audit row, entry revision, change-sequence
-row) is rolled back, and its moderator is told who got there first. Both backends build the
-refusal here, so it reads the same everywhere.
+row) is rolled back, and its moderator is told who got there first. The check is the shared
+``Questions.check_group`` (``bot.storage.repositories``); the refusal it raises is built here.
 
 What is per process is the grouping index (``bot.storage.grouping``): which open groups a new
 question may join. Every review writes a GROUP note to the change sequence; ``follow_groups``

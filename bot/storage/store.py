@@ -8,8 +8,10 @@ id from another scope is simply not found.
 
 Callers name no backend. ``Store.open`` picks one from the settings: PostgreSQL
 (``bot.storage.postgres``) when ``storage.url`` is set, else the SQLite file
-(``bot.storage.sqlite``). Both offer the same repository names, methods and records, and hold
-all the SQL; ``Store.backend`` is the module in use.
+(``bot.storage.sqlite``). The repositories (``bot.storage.repositories``) are the same for
+both: they run their SQL through the backend's ``Sql`` (``store.sql``), which holds the
+transactions and the few primitives the two databases spell differently; ``Store.backend`` is
+the module in use.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from types import ModuleType, TracebackType
 from typing import Self
 
 from bot.base.config import StorageSettings
-from bot.storage import postgres, sqlite
+from bot.storage import postgres, repositories, sqlite
 from bot.storage.changes import PollWake, Wake
 from bot.storage.clock import Clock, utc_now
 from bot.storage.grouping import GroupIndex
@@ -42,11 +44,11 @@ class ScopedStore:
     def __init__(self, owner: Store, scope: str, index: GroupIndex) -> None:
         self.owner = owner  # for the lifecycle (close) and scope-wide maintenance only
         self.scope = scope
-        database, backend = owner.database, owner.backend
-        self.questions = backend.Questions(database, scope, index)
-        self.audit = backend.AuditLog(database, scope)
-        self.overlay = backend.Overlay(database, scope, self.audit, self.questions, owner.changes)
-        self.feedback = backend.Feedback(database, scope, self.questions)
+        sql = owner.sql
+        self.questions = repositories.Questions(sql, scope, index)
+        self.audit = repositories.AuditLog(sql, scope)
+        self.overlay = repositories.Overlay(sql, scope, self.audit, self.questions, owner.changes)
+        self.feedback = repositories.Feedback(sql, scope, self.questions)
         # The names callers use, each bound to the repository that owns it.
         self.log_question = self.questions.log_question
         self.group = self.questions.group
@@ -81,13 +83,14 @@ class Store:
 
     def __init__(
         self,
-        database: sqlite.Database | postgres.Database,
+        sql: sqlite.SqliteSql | postgres.PostgresSql,
         indexes: dict[str, GroupIndex],
         backend: ModuleType = sqlite,
     ) -> None:
-        self.database = database
+        self.sql = sql  # what the repositories run their SQL through
+        self.database = sql.database  # the connection or pool, its transactions and migrations
         self.backend = backend  # bot.storage.sqlite or bot.storage.postgres
-        self.changes = backend.ChangeLog(database)
+        self.changes = repositories.ChangeLog(sql)
         self._indexes = indexes
         self._views: dict[str, ScopedStore] = {}
 
@@ -106,12 +109,14 @@ class Store:
         if settings is not None and settings.url:
             backend, path = postgres, settings.url
         database = await backend.Database.open(path, settings, clock=clock)
+        sql = backend.Sql(database)
         try:
-            indexes = await backend.load_group_indexes(database)
+            await sql.load_salt()
+            indexes = await repositories.load_group_indexes(sql)
         except BaseException:
             await database.close()
             raise
-        return cls(database, indexes, backend)
+        return cls(sql, indexes, backend)
 
     def scoped(self, scope: str) -> ScopedStore:
         """The view of one scope's data (a guild id, or ``operator``); the same view each time."""
@@ -128,7 +133,7 @@ class Store:
         """Apply retention in every scope: text older than ``days`` (default: the setting);
         the number of texts expired. Groups whose tokens went leave the in-memory indexes.
         The change sequence is pruned to its newest ``CHANGES_KEPT`` rows."""
-        expired = await self.backend.expire_text(self.database, days)
+        expired = await repositories.expire_text(self.sql, days)
         for scope, group_id in expired.groups:
             if scope in self._indexes:
                 self._indexes[scope].remove(group_id)
@@ -166,11 +171,11 @@ class Store:
 
         The in-memory review groups are reloaded from the database afterwards.
         """
-        moved = await self.backend.assign_unscoped(
-            self.database, scope, overlay=overlay, changes=self.changes
+        moved = await repositories.assign_unscoped(
+            self.sql, scope, overlay=overlay, changes=self.changes
         )
         self._indexes.clear()
-        self._indexes.update(await self.backend.load_group_indexes(self.database))
+        self._indexes.update(await repositories.load_group_indexes(self.sql))
         self._views.clear()
         return moved
 
@@ -184,7 +189,7 @@ class Store:
 
     async def scopes(self) -> list[str]:
         """Every scope holding data (the operator's view across communities), sorted."""
-        return await self.backend.scopes(self.database)
+        return await repositories.scopes(self.sql)
 
     @property
     def path(self) -> Path | None:

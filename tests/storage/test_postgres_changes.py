@@ -55,7 +55,7 @@ async def test_a_later_change_waits_for_an_earlier_one_to_commit(two, postgres_u
     would never see 1: the second writer must wait to draw its seq."""
     first, second = two
     reader = second.changes
-    async with first.database.write() as db:
+    async with first.sql.write() as db:
         early = await first.changes.insert(db, OPERATOR_SCOPE, "a", ChangeKind.ENTRY)
         late = asyncio.create_task(second.scoped("222").record_change(entry_change("b")))
         await asyncio.wait_for(waiting_for_lock(postgres_url), DEADLINE)
@@ -72,7 +72,7 @@ async def test_the_notification_comes_at_commit_with_seq_scope_and_entry(two) ->
     conn = await second.database.connect()
     try:
         await conn.add_listener(CHANNEL, lambda *args: heard.put_nowait(args[-1]))
-        async with first.database.write() as db:
+        async with first.sql.write() as db:
             seq = await first.changes.insert(db, "111", "kept", ChangeKind.ENTRY)
             await conn.execute("SELECT 1")  # a round trip: a NOTIFY sent now would be here
             assert heard.empty()

@@ -167,6 +167,7 @@ async def test_rows_are_read_by_column_name(tmp_path: Path) -> None:
         f"{path.name}: {line.strip()}"
         for path in source.rglob("*.py")
         for line in path.read_text().splitlines()
-        if re.search(r"\brow\[\d+\]", line) and "PRAGMA" not in line
+        # fetchval is by definition the first column (asyncpg's call, on SQLite too)
+        if re.search(r"\brow\[\d+\]", line) and "PRAGMA" not in line and "fetchval" not in line
     ]
     assert positional == []

@@ -265,7 +265,7 @@ async def test_authors_are_stored_hashed(
     await log(store, "who asked this", origin=origin)
     ((author,),) = await fetch(storage_settings, "SELECT author_hash FROM questions")
     assert author and "987654321" not in author
-    assert author == store.owner.database.member_hash("987654321")
+    assert author == store.owner.sql.member_hash("987654321")
 
 
 async def test_question_kinds_are_kept(store: ScopedStore) -> None:

@@ -13,20 +13,16 @@ The URL is shown masked in logs and errors; the password is given to the driver 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import asyncpg
 
 from bot.base.config import StorageSettings
 from bot.base.dburl import mask_url, scrub
-from bot.base.errors import NotFoundError, StoreError
+from bot.base.errors import StoreError
 from bot.storage.clock import Clock, timestamp, utc_now
 from bot.storage.postgres.migrations import LATEST, migrate
 
@@ -62,7 +58,7 @@ def _cannot_connect(exc: BaseException, url: str, password: str | None) -> Store
 
 
 class Database:
-    """A pool of PostgreSQL connections (rows: ``asyncpg.Record``) with clock and hashing."""
+    """A pool of PostgreSQL connections (rows: ``asyncpg.Record``), one transaction a write."""
 
     path: Path | None = None  # no file: ``url`` names the database
 
@@ -78,7 +74,6 @@ class Database:
         self.url = mask_url(url)  # for messages
         self.settings = settings
         self.clock = clock
-        self._salt = b""
         self._secret = (url, password)  # for connect(); never shown
         self.commits = 0  # transactions committed, for the benchmarks
 
@@ -111,11 +106,10 @@ class Database:
         try:
             async with pool.acquire() as conn:
                 await migrate(conn, where)  # refuses a newer schema before it writes anything
-            database = cls(pool, url, settings, clock, password)
-            await database._load_salt()
         except BaseException:
             await pool.close()
             raise
+        database = cls(pool, url, settings, clock, password)
         log.info("database %s open (schema version %d)", where, LATEST)
         return database
 
@@ -133,39 +127,6 @@ class Database:
     async def close(self) -> None:
         """Close the pool; every acknowledged write is already committed."""
         await self._pool.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def _load_salt(self) -> None:
-        """Read (creating it the first time) the key that member hashes are made with."""
-        async with self.write() as db:
-            await db.execute(
-                "INSERT INTO meta (key, value) VALUES ('author_salt', $1) "
-                "ON CONFLICT (key) DO NOTHING",
-                secrets.token_hex(16),
-            )
-            value = await db.fetchval("SELECT value FROM meta WHERE key = 'author_salt'")
-        self._salt = bytes.fromhex(value)
-
-    def now(self) -> str:
-        """The current time as stored."""
-        return timestamp(self.clock())
-
-    def member_hash(self, member_id: str | None) -> str | None:
-        """A member id as a keyed hash: votes stay one per member, the id is not stored."""
-        if member_id is None:
-            return None
-        digest = hmac.new(self._salt, str(member_id).encode(), hashlib.sha256)
-        return digest.hexdigest()[:24]
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[asyncpg.Connection]:
@@ -191,11 +152,3 @@ class Database:
         """A connection to read with: every statement sees only committed writes."""
         async with self._pool.acquire() as conn:
             yield conn
-
-    async def read_one(self, sql: str, params: tuple[Any, ...], missing: str) -> asyncpg.Record:
-        """The one row a read by id returns; NotFoundError(``missing``) if there is none."""
-        async with self.read() as db:
-            row = await db.fetchrow(sql, *params)
-        if row is None:
-            raise NotFoundError(missing)
-        return row

@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from bot.base.errors import StoreError
-from bot.storage.postgres.changes import CHANNEL
 from bot.storage.postgres.database import CONNECTION_ERRORS, Database
+from bot.storage.postgres.sql import CHANNEL
 
 log = logging.getLogger(__name__)
 

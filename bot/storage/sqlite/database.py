@@ -16,20 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
-import secrets
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import aiosqlite
 
 from bot.base.config import StorageSettings
-from bot.base.errors import NotFoundError, SchemaTooNewError, StoreError
+from bot.base.errors import SchemaTooNewError, StoreError
 from bot.base.files import create_private
 from bot.storage.clock import Clock, timestamp, utc_now
 from bot.storage.sqlite.migrations import LATEST, migrate, schema_version
@@ -57,7 +53,7 @@ def _check_header(path: Path) -> bool:
 
 
 class Database:
-    """One SQLite connection (rows: ``aiosqlite.Row``) with locking, clock and hashing."""
+    """One SQLite connection (rows: ``aiosqlite.Row``) with its locking and group commit."""
 
     def __init__(
         self, db: aiosqlite.Connection, path: Path, settings: StorageSettings, clock: Clock
@@ -67,7 +63,6 @@ class Database:
         self.settings = settings
         self.clock = clock
         self._lock = asyncio.Lock()
-        self._salt = b""
         self._writers_waiting = 0  # writes queued for the lock: the open transaction waits
         self._batch: asyncio.Future[None] | None = None  # the open transaction's outcome
         self.commits = 0  # transactions committed (each one fsync), for the benchmarks
@@ -106,7 +101,6 @@ class Database:
             await db.execute("PRAGMA secure_delete = ON")  # not the build's default: ours
             await migrate(db)
             store = cls(db, path, settings, clock)
-            await store._load_salt()
         except sqlite3.DatabaseError as exc:
             await db.close()
             raise StoreError(f"{path} cannot be used as a faqbot database: {exc}") from exc
@@ -121,39 +115,6 @@ class Database:
         async with self._lock:
             await self._commit_batch()
             await self._db.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def _load_salt(self) -> None:
-        """Read (creating it the first time) the key that member hashes are made with."""
-        async with self.write() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('author_salt', ?)",
-                (secrets.token_hex(16),),
-            )
-            async with db.execute("SELECT value FROM meta WHERE key = 'author_salt'") as cur:
-                row = await cur.fetchone()
-        self._salt = bytes.fromhex(row["value"])
-
-    def now(self) -> str:
-        """The current time as stored."""
-        return timestamp(self.clock())
-
-    def member_hash(self, member_id: str | None) -> str | None:
-        """A member id as a keyed hash: votes stay one per member, the id is not stored."""
-        if member_id is None:
-            return None
-        digest = hmac.new(self._salt, str(member_id).encode(), hashlib.sha256)
-        return digest.hexdigest()[:24]
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -248,14 +209,6 @@ class Database:
         else:
             batch.set_exception(error)
             batch.exception()  # writes that already failed never await it: no "never retrieved"
-
-    async def read_one(self, sql: str, params: tuple[object, ...], missing: str) -> aiosqlite.Row:
-        """The one row a read by id returns; NotFoundError(``missing``) if there is none."""
-        async with self.read() as db, db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
-            raise NotFoundError(missing)
-        return row
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -1,13 +1,11 @@
-"""The audit log of one scope on PostgreSQL: who changed what, when, before and after, undos."""
+"""The audit log of one scope: who changed what, when, the value before and after, undo links."""
 
 from __future__ import annotations
 
-import asyncpg
-
 from bot.base.errors import NotFoundError, UserError
 from bot.storage.models import AuditRecord, Change
-from bot.storage.postgres.database import Database
 from bot.storage.rows import audit_of, dumps
+from bot.storage.sql import Connection, Sql, fetch_one
 
 _AUDIT_COLUMNS = "id, created_at, actor, action, target, before, after, undoes, undone_by"
 
@@ -15,16 +13,16 @@ _AUDIT_COLUMNS = "id, created_at, actor, action, target, before, after, undoes, 
 class AuditLog:
     """Reading one scope's audit log, and writing a row inside a change's transaction."""
 
-    def __init__(self, database: Database, scope: str) -> None:
-        self._database = database
+    def __init__(self, sql: Sql, scope: str) -> None:
+        self._sql = sql
         self.scope = scope
 
-    async def insert(self, db: asyncpg.Connection, change: Change, now: str) -> int:
+    async def insert(self, db: Connection, change: Change, now: str) -> int:
         """Write the audit row of ``change`` (and its undo link) in the caller's transaction."""
         if change.undoes is not None:
             # Locked until commit: two undos of one action, in any processes, cannot both pass.
             row = await db.fetchrow(
-                "SELECT undone_by FROM audit WHERE id = $1 AND scope = $2 FOR UPDATE",
+                f"SELECT undone_by FROM audit WHERE id = $1 AND scope = $2{db.row_lock}",
                 change.undoes,
                 self.scope,
             )
@@ -57,25 +55,32 @@ class AuditLog:
 
     async def audit_record(self, action_id: int) -> AuditRecord:
         """One row of the audit log; NotFoundError if there is none."""
-        sql = f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE id = $1 AND scope = $2"
-        missing = f"there is no action #{action_id}"
-        return audit_of(await self._database.read_one(sql, (action_id, self.scope), missing))
+        async with self._sql.read() as db:
+            row = await fetch_one(
+                db,
+                f"there is no action #{action_id}",
+                f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE id = $1 AND scope = $2",
+                action_id,
+                self.scope,
+            )
+        return audit_of(row)
 
     async def audit_log(self, *, target: str | None = None, limit: int = 50) -> list[AuditRecord]:
         """The most recent audit rows (of one target if given), newest first."""
-        async with self._database.read() as db:
+        where, extra = ("AND target = $3", (target,)) if target else ("", ())
+        async with self._sql.read() as db:
             rows = await db.fetch(
-                f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE scope = $1 "
-                "AND ($2::text IS NULL OR target = $2) ORDER BY id DESC LIMIT $3",
+                f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE scope = $1 {where} "
+                "ORDER BY id DESC LIMIT $2",
                 self.scope,
-                target or None,
                 limit,
+                *extra,
             )
         return [audit_of(row) for row in rows]
 
     async def last_change(self, target: str) -> AuditRecord | None:
         """The newest audit row about ``target`` that has not been undone."""
-        async with self._database.read() as db:
+        async with self._sql.read() as db:
             row = await db.fetchrow(
                 f"SELECT {_AUDIT_COLUMNS} FROM audit WHERE scope = $1 AND target = $2 "
                 "AND undone_by IS NULL ORDER BY id DESC LIMIT 1",

@@ -1,7 +1,8 @@
-"""The unanswered log of one scope on PostgreSQL: questions grouped by similarity; review state.
+"""The unanswered log of one scope: questions grouped by similarity as they arrive; review state.
 
-Placing a question takes a transaction-scoped advisory lock on its scope, so placements in one
-community run one at a time across every process (as SQLite's one writer does): each sees the
+Each scope has its own in-memory ``GroupIndex``: a question only joins a group of its community.
+Placing a question takes ``Lock.PLACEMENT`` on its scope, so placements in one community run one
+at a time across every process (on SQLite, the one writer does that already): each sees the
 groups the others made, a similar question joins the group instead of starting a second one,
 and group ids of a scope are committed in the order they were taken (the index reads new groups
 by ``id > max_id``).
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-
-import asyncpg
 
 from bot.base.errors import NotFoundError
 from bot.base.redact import redact
@@ -27,13 +26,12 @@ from bot.storage.models import (
     Question,
     QuestionKind,
 )
-from bot.storage.postgres.database import Database
 from bot.storage.review import check_group_row
 from bot.storage.rows import group_of, question_of
+from bot.storage.sql import Connection, Lock, Sql, fetch_one
 
 log = logging.getLogger(__name__)
 
-PLACEMENT_LOCK = 0x67727073  # "grps": with the scope's hash, the advisory lock of placement
 _GROUP_COLUMNS = "id, state, size, first_seen, last_seen, entry_id, tokens, closed_by, closed_at"
 _QUESTION_COLUMNS = (
     "q.id, q.group_id, q.kind, q.text, q.created_at, q.guild_id, q.channel_id, q.message_id, "
@@ -41,17 +39,17 @@ _QUESTION_COLUMNS = (
 )
 
 
-async def load_group_indexes(database: Database) -> dict[str, GroupIndex]:
+async def load_group_indexes(sql: Sql) -> dict[str, GroupIndex]:
     """One index per scope of every open group: what placing a question searches."""
     indexes: dict[str, GroupIndex] = {}
-    async with database.read() as db:
+    async with sql.read() as db:
         rows = await db.fetch(
             "SELECT id, scope, tokens FROM groups WHERE state = 'open' ORDER BY id"
         )
     for row in rows:
         index = indexes.get(row["scope"])
         if index is None:
-            index = indexes[row["scope"]] = GroupIndex(database.settings.group_similarity)
+            index = indexes[row["scope"]] = GroupIndex(sql.settings.group_similarity)
         index.add(row["id"], row["tokens"].split())
     count = sum(len(index) for index in indexes.values())
     log.info("%d open groups of unanswered questions indexed in %d scopes", count, len(indexes))
@@ -61,12 +59,12 @@ async def load_group_indexes(database: Database) -> dict[str, GroupIndex]:
 class Questions:
     """Logging, grouping, listing and closing one scope's groups of unanswered questions."""
 
-    def __init__(self, database: Database, scope: str, index: GroupIndex) -> None:
-        self._database = database
+    def __init__(self, sql: Sql, scope: str, index: GroupIndex) -> None:
+        self._sql = sql
         self.scope = scope
         self._index = index
 
-    async def _refresh_index(self, db: asyncpg.Connection) -> None:
+    async def _refresh_index(self, db: Connection) -> None:
         """Index open groups created since the last look (by us or another process)."""
         rows = await db.fetch(
             "SELECT id, tokens FROM groups WHERE scope = $1 AND id > $2 AND state = 'open' "
@@ -88,16 +86,16 @@ class Questions:
         best_score: float | None = None,
     ) -> Placement:
         """Store a question (redacted) in the closest open group, or in a new one."""
-        async with self._database.write() as db:
+        async with self._sql.write() as db:
             placement, stale = await self.place(
-                db, text, tokens, kind, origin, best_entry, best_score, self._database.now()
+                db, text, tokens, kind, origin, best_entry, best_score, self._sql.now()
             )
         self.index_placement(placement, tokens, stale)
         return placement
 
     async def place(
         self,
-        db: asyncpg.Connection,
+        db: Connection,
         text: str,
         tokens: Sequence[str],
         kind: QuestionKind,
@@ -109,22 +107,20 @@ class Questions:
         """Insert a question inside the caller's transaction; call ``index_placement`` after."""
         token_list = sorted(set(tokens))
         stale: set[int] = set()
-        await db.execute(
-            "SELECT pg_advisory_xact_lock($1, hashtext($2))", PLACEMENT_LOCK, self.scope
-        )
+        await db.lock(Lock.PLACEMENT, self.scope)
         await self._refresh_index(db)
         while True:
             group_id, similarity = self._index.best(token_list, exclude=stale)
             if not group_id:
                 break
-            joined = await db.fetchval(
+            joined = await db.execute(
                 "UPDATE groups SET size = size + 1, last_seen = $1 "
-                "WHERE id = $2 AND scope = $3 AND state = 'open' AND tokens != '' RETURNING id",
+                "WHERE id = $2 AND scope = $3 AND state = 'open' AND tokens != ''",
                 now,
                 group_id,
                 self.scope,
             )
-            if joined is not None:
+            if joined:
                 break
             stale.add(group_id)  # closed, or its tokens expired, by another process
         new_group = not group_id
@@ -148,7 +144,7 @@ class Questions:
             origin.guild_id,
             origin.channel_id,
             origin.message_id,
-            self._database.member_hash(origin.author_id),
+            self._sql.member_hash(origin.author_id),
             origin.jump_url,
             best_entry,
             best_score,
@@ -165,14 +161,14 @@ class Questions:
 
     async def group(self, group_id: int, *, samples: int = 5) -> Group:
         """One group with up to ``samples`` distinct recent questions; NotFoundError if none."""
-        async with self._database.read() as db:
-            row = await db.fetchrow(
+        async with self._sql.read() as db:
+            row = await fetch_one(
+                db,
+                f"there is no group #{group_id} of unanswered questions",
                 f"SELECT {_GROUP_COLUMNS} FROM groups WHERE id = $1 AND scope = $2",
                 group_id,
                 self.scope,
             )
-            if row is None:
-                raise NotFoundError(f"there is no group #{group_id} of unanswered questions")
             texts = await self._samples(db, [group_id], samples)
         return group_of(row, texts.get(group_id, ()))
 
@@ -185,44 +181,44 @@ class Questions:
         samples: int = 3,
     ) -> list[Group]:
         """Groups in ``state`` (None: all), largest and most recent first, with samples."""
-        async with self._database.read() as db:
+        where, extra = ("AND state = $4", (str(state),)) if state else ("", ())
+        async with self._sql.read() as db:
             rows = await db.fetch(
-                f"SELECT {_GROUP_COLUMNS} FROM groups WHERE scope = $1 "
-                "AND ($2::text IS NULL OR state = $2) "
-                "ORDER BY size DESC, last_seen DESC, id LIMIT $3 OFFSET $4",
+                f"SELECT {_GROUP_COLUMNS} FROM groups WHERE scope = $1 {where} "
+                "ORDER BY size DESC, last_seen DESC, id LIMIT $2 OFFSET $3",
                 self.scope,
-                str(state) if state else None,
                 limit,
                 offset,
+                *extra,
             )
             texts = await self._samples(db, [row["id"] for row in rows], samples)
         return [group_of(row, texts.get(row["id"], ())) for row in rows]
 
     async def count_groups(self, state: GroupState | None = GroupState.OPEN) -> int:
         """How many groups are in ``state`` (None: all)."""
-        async with self._database.read() as db:
+        where, extra = ("AND state = $2", (str(state),)) if state else ("", ())
+        async with self._sql.read() as db:
             count = await db.fetchval(
-                "SELECT count(*) FROM groups WHERE scope = $1 AND ($2::text IS NULL OR state = $2)",
-                self.scope,
-                str(state) if state else None,
+                f"SELECT count(*) FROM groups WHERE scope = $1 {where}", self.scope, *extra
             )
         return int(count or 0)
 
     async def _samples(
-        self, db: asyncpg.Connection, group_ids: Sequence[int], per_group: int
+        self, db: Connection, group_ids: Sequence[int], per_group: int
     ) -> dict[int, list[str]]:
         if not group_ids or per_group <= 0:
             return {}
+        in_groups, ids = db.any_of("group_id", 3, group_ids)
         found: dict[int, list[str]] = {}
         seen: set[tuple[int, str]] = set()
         rows = await db.fetch(
             "SELECT group_id, text FROM (SELECT group_id, text, row_number() OVER "
             "(PARTITION BY group_id ORDER BY id DESC) AS n FROM questions "
-            "WHERE scope = $1 AND group_id = ANY($2::bigint[]) AND text IS NOT NULL) AS recent "
-            "WHERE n <= $3 ORDER BY group_id, n",
+            f"WHERE scope = $1 AND {in_groups} AND text IS NOT NULL) AS recent "
+            "WHERE n <= $2 ORDER BY group_id, n",
             self.scope,
-            list(group_ids),
             per_group * 4,
+            *ids,
         )
         for row in rows:
             group_id, text = row["group_id"], row["text"]
@@ -235,7 +231,7 @@ class Questions:
 
     async def group_questions(self, group_id: int, *, limit: int = 100) -> list[Question]:
         """The most recent questions of one group, newest first."""
-        async with self._database.read() as db:
+        async with self._sql.read() as db:
             rows = await db.fetch(
                 f"SELECT {_QUESTION_COLUMNS} FROM questions q WHERE q.group_id = $1 "
                 "AND q.scope = $2 ORDER BY q.id DESC LIMIT $3",
@@ -247,7 +243,7 @@ class Questions:
 
     async def all_questions(self) -> list[tuple[Question, GroupState]]:
         """Every logged question with its group's state, oldest first (for CSV export)."""
-        async with self._database.read() as db:
+        async with self._sql.read() as db:
             rows = await db.fetch(
                 f"SELECT {_QUESTION_COLUMNS}, g.state AS group_state FROM questions q "
                 "JOIN groups g ON g.id = q.group_id WHERE q.scope = $1 ORDER BY q.id",
@@ -255,19 +251,21 @@ class Questions:
             )
         return [(question_of(row), GroupState(row["group_state"])) for row in rows]
 
-    async def check_group(self, db: asyncpg.Connection, expected: GroupChange) -> None:
+    async def check_group(self, db: Connection, expected: GroupChange) -> None:
         """Inside the caller's write: refuse (UserError) unless the group is still as
-        ``expected`` (``bot.storage.review``). The row stays locked to the commit, so a second
-        review of the group waits here, then reads the first one's outcome and is refused."""
+        ``expected`` (``bot.storage.review``). The row stays as read to the commit (the row lock;
+        on SQLite the one writer), so a second review of the group waits, then reads the first
+        one's outcome and is refused."""
         row = await db.fetchrow(
-            "SELECT state, entry_id, closed_by FROM groups WHERE id = $1 AND scope = $2 FOR UPDATE",
+            "SELECT state, entry_id, closed_by FROM groups "
+            f"WHERE id = $1 AND scope = $2{db.row_lock}",
             expected.group_id,
             self.scope,
         )
         check_group_row(expected, row)
 
     async def write_group_change(
-        self, db: asyncpg.Connection, change: GroupChange, actor: str, now: str
+        self, db: Connection, change: GroupChange, actor: str, now: str
     ) -> tuple[str, ...]:
         """Set a group's review state in the caller's transaction; its tokens (NotFoundError,
         and so the caller's rollback, for a group of another scope)."""

@@ -1,9 +1,13 @@
-"""Retention and scope-wide maintenance on PostgreSQL, as on SQLite (``bot.storage.sqlite``).
+"""Scope-wide maintenance: retention, the list of scopes, and moving unscoped rows to a scope.
 
-Stored question text older than the setting is deleted in every scope alike; rows and counts
-stay. PostgreSQL keeps an updated row's old version until VACUUM reclaims it, so an expiry that
-removed anything is followed by a VACUUM of the tables it touched (which cannot run inside the
-transaction); the write-ahead log and backups still hold the text until they are recycled.
+Retention deletes stored question text older than the setting, in every scope alike. It is the
+one write not bound to a scope: the same age limit applies to every community, and it only ever
+removes text (the rows, and so the counts, stay). What goes: the text of questions and answer
+events, and the grouping tokens of every group whose first question (the one its tokens were
+taken from) is that old; such a group stays listed for review, but new questions no longer join
+it. What stays: the audit log and entry revisions, which hold entry data only; a question a
+moderator adopted as a phrasing is curated knowledge from then on. Deleted text must not linger
+in the database's files either: each backend's ``Sql.reclaim`` says how it sees to that.
 """
 
 from __future__ import annotations
@@ -11,23 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from bot.storage.clock import timestamp
 from bot.storage.models import OPERATOR_SCOPE, ChangeKind, Expired
-from bot.storage.postgres.changes import ChangeLog
-from bot.storage.postgres.database import Database, timestamp
+from bot.storage.repositories.changes import ChangeLog
+from bot.storage.sql import Sql
 
 log = logging.getLogger(__name__)
 
 
-def _count(status: str) -> int:
-    """The row count of a command status such as ``UPDATE 3``."""
-    return int(status.rsplit(" ", 1)[-1])
-
-
-async def expire_text(database: Database, days: int | None = None) -> Expired:
+async def expire_text(sql: Sql, days: int | None = None) -> Expired:
     """Delete stored question text older than ``days`` (default: the setting); rows stay."""
-    days = database.settings.retention_days if days is None else days
-    cutoff = timestamp(database.clock() - dt.timedelta(days=days))
-    async with database.write() as db:
+    days = sql.settings.retention_days if days is None else days
+    cutoff = timestamp(sql.clock() - dt.timedelta(days=days))
+    async with sql.write() as db:
         questions = await db.execute(
             "UPDATE questions SET text = NULL WHERE created_at < $1 AND text IS NOT NULL", cutoff
         )
@@ -40,10 +40,9 @@ async def expire_text(database: Database, days: int | None = None) -> Expired:
             cutoff,
         )
         groups = tuple((row["scope"], row["id"]) for row in rows)
-        expired = _count(questions) + _count(events)
+        expired = questions + events
     if expired or groups:
-        async with database.read() as db:
-            await db.execute("VACUUM questions, events, groups")
+        await sql.reclaim()
         log.info(
             "expired the text of %d stored questions and the tokens of %d groups older than "
             "%d days",
@@ -54,9 +53,9 @@ async def expire_text(database: Database, days: int | None = None) -> Expired:
     return Expired(expired, groups)
 
 
-async def scopes(database: Database) -> list[str]:
+async def scopes(sql: Sql) -> list[str]:
     """Every scope that holds any community data (for the operator's sums), sorted."""
-    async with database.read() as db:
+    async with sql.read() as db:
         rows = await db.fetch(
             "SELECT scope FROM events UNION SELECT scope FROM groups "
             "UNION SELECT scope FROM audit ORDER BY scope"
@@ -65,11 +64,15 @@ async def scopes(database: Database) -> list[str]:
 
 
 async def assign_unscoped(
-    database: Database, scope: str, *, overlay: bool = False, changes: ChangeLog | None = None
+    sql: Sql, scope: str, *, overlay: bool = False, changes: ChangeLog | None = None
 ) -> dict[str, int]:
-    """Give ``scope`` the operator's rows that came from no guild; with ``overlay``, the
-    operator's edits and audit too (``db migrate-scope``), announced to running processes in
-    ``changes`` as an operator reload. The rows moved per table."""
+    """Give ``scope`` the operator's rows that came from no guild (the console, or a database
+    from before guilds were recorded); with ``overlay``, the operator's edits and audit too.
+
+    For an operator who knows the bot served one server. Rows that name a guild are left alone.
+    Moving the overlay changes what the base and that server see: it is announced to running
+    processes in ``changes`` as an operator reload. Returns the rows moved per table.
+    """
     moves = [
         ("questions", "guild_id IS NULL OR guild_id = ''"),
         ("events", "guild_id IS NULL OR guild_id = ''"),
@@ -83,14 +86,13 @@ async def assign_unscoped(
     if overlay:
         moves += [("revisions", "TRUE"), ("audit", "TRUE")]
     moved: dict[str, int] = {}
-    async with database.write() as db:
+    async with sql.write() as db:
         for table, condition in moves:
-            status = await db.execute(
+            moved[table] = await db.execute(
                 # table and condition come from the fixed list above, never from input
                 f"UPDATE {table} SET scope = $1 WHERE scope = 'operator' AND ({condition})",
                 scope,
             )
-            moved[table] = _count(status)
         if changes is not None and moved.get("revisions"):
             await changes.insert(db, OPERATOR_SCOPE, None, ChangeKind.RELOAD)
     return moved

@@ -1,7 +1,8 @@
-"""One scope's answer events, helpful / not-helpful votes, and stats, on PostgreSQL.
+"""One scope's answer events, helpful / not-helpful votes, and stats over a period.
 
-What must happen once per event (logging its question, one vote or pick per member) locks the
-event's row for the transaction, so two processes handling the same click cannot both pass.
+What must happen once per event (logging its question, one vote or pick per member) first reads
+the event's row with the connection's row lock (PostgreSQL: ``FOR UPDATE``; SQLite's one writer
+needs none), so two processes handling the same click cannot both pass.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.base.errors import NotFoundError
 from bot.base.redact import redact
+from bot.storage.clock import timestamp
 from bot.storage.models import (
     NO_ORIGIN,
     AnswerEvent,
@@ -22,9 +23,9 @@ from bot.storage.models import (
     Stats,
     Vote,
 )
-from bot.storage.postgres.database import Database, timestamp
-from bot.storage.postgres.questions import Questions
+from bot.storage.repositories.questions import Questions
 from bot.storage.rows import event_of
+from bot.storage.sql import Connection, Sql, fetch_one
 
 _EVENT_COLUMNS = (
     "id, outcome, entry_id, score, passive, text, suggestions, guild_id, channel_id, "
@@ -35,8 +36,8 @@ _EVENT_COLUMNS = (
 class Feedback:
     """What the bot answered in one scope, how members voted, and what that adds up to."""
 
-    def __init__(self, database: Database, scope: str, questions: Questions) -> None:
-        self._database = database
+    def __init__(self, sql: Sql, scope: str, questions: Questions) -> None:
+        self._sql = sql
         self.scope = scope
         self._questions = questions
 
@@ -53,10 +54,10 @@ class Feedback:
         unanswered_tokens: Sequence[str] | None = None,
     ) -> tuple[int, Placement | None]:
         """Record one answer event; with ``unanswered_tokens`` also log it as unanswered."""
-        now = self._database.now()
+        now = self._sql.now()
         placement = None
         stale: set[int] = set()
-        async with self._database.write() as db:
+        async with self._sql.write() as db:
             if unanswered_tokens is not None:
                 placement, stale = await self._questions.place(
                     db, text, unanswered_tokens, QuestionKind.NONE, origin, entry_id, score, now
@@ -76,7 +77,7 @@ class Feedback:
                 origin.guild_id,
                 origin.channel_id,
                 origin.message_id,
-                self._database.member_hash(origin.author_id),
+                self._sql.member_hash(origin.author_id),
                 origin.jump_url,
                 placement.question_id if placement else None,
                 now,
@@ -87,23 +88,27 @@ class Feedback:
 
     async def event(self, event_id: int) -> AnswerEvent:
         """One answer event; NotFoundError if there is none."""
-        sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1 AND scope = $2"
-        missing = f"there is no answer #{event_id}"
-        return event_of(await self._database.read_one(sql, (event_id, self.scope), missing))
+        async with self._sql.read() as db:
+            return await self._event(db, event_id)
+
+    async def _event(self, db: Connection, event_id: int, lock: str = "") -> AnswerEvent:
+        """This scope's event ``event_id`` as read in ``db`` (with ``lock``, held to commit);
+        NotFoundError if there is none."""
+        row = await fetch_one(
+            db,
+            f"there is no answer #{event_id}",
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1 AND scope = $2{lock}",
+            event_id,
+            self.scope,
+        )
+        return event_of(row)
 
     async def log_event_question(
         self, event_id: int, tokens: Sequence[str], kind: QuestionKind
     ) -> Placement | None:
         """Log an event's question as unanswered (once per event); None if already logged."""
-        async with self._database.write() as db:
-            row = await db.fetchrow(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = $1 AND scope = $2 FOR UPDATE",
-                event_id,
-                self.scope,
-            )
-            if row is None:
-                raise NotFoundError(f"there is no answer #{event_id}")
-            event = event_of(row)
+        async with self._sql.write() as db:
+            event = await self._event(db, event_id, db.row_lock)
             if event.question_id is not None or event.text is None:
                 return None
             placement, stale = await self._questions.place(
@@ -114,7 +119,7 @@ class Feedback:
                 event.origin,
                 event.entry_id,
                 event.score,
-                self._database.now(),
+                self._sql.now(),
             )
             await db.execute(
                 "UPDATE events SET question_id = $1 WHERE id = $2 AND scope = $3",
@@ -131,15 +136,9 @@ class Feedback:
         One choice per event and member: picking again returns the same event (a different
         entry changes what it counts for), so clicking 30 times counts one answer.
         """
-        chooser = self._database.member_hash(chooser_id)
-        async with self._database.write() as db:
-            asked = await db.fetchval(
-                "SELECT id FROM events WHERE id = $1 AND scope = $2 FOR UPDATE",
-                event_id,
-                self.scope,
-            )
-            if asked is None:
-                raise NotFoundError(f"there is no answer #{event_id}")
+        chooser = self._sql.member_hash(chooser_id)
+        async with self._sql.write() as db:
+            await self._event(db, event_id, db.row_lock)  # the asked event: there, and held
             earlier = await db.fetchrow(
                 "SELECT id, entry_id FROM events WHERE chosen_from = $1 AND chooser_hash = $2 "
                 "AND scope = $3",
@@ -161,7 +160,7 @@ class Feedback:
                 "coalesce(text, ''), '', guild_id, channel_id, message_id, jump_url, $2, id, $3 "
                 "FROM events WHERE id = $4 AND scope = $5 RETURNING id",
                 entry_id,
-                self._database.now(),
+                self._sql.now(),
                 chooser,
                 event_id,
                 self.scope,
@@ -170,17 +169,10 @@ class Feedback:
 
     async def record_vote(self, event_id: int, voter_id: str, helpful: bool) -> Vote:
         """One vote per member per answer; voting again changes it."""
-        voter = self._database.member_hash(voter_id)
-        now = self._database.now()
-        async with self._database.write() as db:
-            row = await db.fetchrow(
-                "SELECT entry_id FROM events WHERE id = $1 AND scope = $2 FOR UPDATE",
-                event_id,
-                self.scope,
-            )
-            if row is None:
-                raise NotFoundError(f"there is no answer #{event_id}")
-            entry_id = row["entry_id"]
+        voter = self._sql.member_hash(voter_id)
+        now = self._sql.now()
+        async with self._sql.write() as db:
+            entry_id = (await self._event(db, event_id, db.row_lock)).entry_id
             previous = await db.fetchrow(
                 "SELECT helpful FROM votes WHERE event_id = $1 AND voter_hash = $2 AND scope = $3",
                 event_id,
@@ -205,7 +197,7 @@ class Feedback:
     async def stats(self, since: dt.datetime, until: dt.datetime, *, top: int = 5) -> Stats:
         """Counts of outcomes, top entries, helpfulness and the largest open groups."""
         span = (timestamp(since), timestamp(until))
-        async with self._database.read() as db:
+        async with self._sql.read() as db:
             rows = await db.fetch(
                 "SELECT outcome, count(*) AS n FROM events WHERE scope = $1 "
                 "AND created_at >= $2 AND created_at < $3 GROUP BY outcome",
