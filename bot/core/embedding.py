@@ -19,10 +19,11 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.core.kept_vectors import KeptVectors, keep_vectors, load_vectors
-from bot.core.vectors import VectorCache, VectorStore, save_pending
+from bot.core.kept_vectors import worth_rewriting, write_kept
+from bot.core.vectors import VectorCache, VectorStore, load_stored, save_pending, text_key
 
 if TYPE_CHECKING:
     from bot.core.knowledge import Entry
@@ -140,25 +141,27 @@ async def vector_base(
     store: VectorStore,
     inline: int | None,
     build: Callable[[bool], BaseLayer],
-    kept: KeptVectors | None = None,
+    keep: Path | None = None,
 ) -> BaseLayer:
     """The base of these live entries (in knowledge order), built by ``build(defer)``: hybrid at
     once when at most ``inline`` phrasings lack a stored vector (None: embed them all first),
-    else lexical until the embedder is done. ``kept``: where a large base's vectors are kept
-    between starts (``bot.core.kept_vectors``)."""
+    else lexical until the embedder is done. ``keep``: the folder where a large base's vectors
+    are kept for the next start (``bot.core.kept_vectors``)."""
     from bot.core.semantic import SemanticScorer
 
     texts = [text for entry in entries for text in entry.phrasings]
 
     async def semantic() -> SemanticScorer | None:
-        worth_keeping = await load_vectors(vectors, store, texts, kept)
+        await load_stored(vectors, store, texts)  # only what the kept file did not have
         missing = await asyncio.to_thread(vectors.missing, texts)
         if inline is not None and len(missing) > inline:
             return None  # the embedder completes them; answer lexically meanwhile
         # Embedding what is not stored yet, and placing every vector: off the event loop.
         scorer = await asyncio.to_thread(SemanticScorer, vectors, entries)
-        if worth_keeping and kept is not None:
-            await keep_vectors(vectors, kept)
+        keys = list(dict.fromkeys(map(text_key, texts)))
+        if keep is not None and worth_rewriting(keys, vectors.kept):
+            await asyncio.to_thread(write_kept, keep, vectors, keys)
+            vectors.kept = keys
         return scorer
 
     # The lexical index (Python, a worker thread) and the vectors (SQLite's thread, numpy) need

@@ -55,11 +55,19 @@ class BaseLayer:
     ) -> None:
         self._slots = slots
         self._changed = set(changed)  # ids the operator's overlay added, edited or removed
-        self._owners = phrasing_owners(slots)
+        self._owner_map: dict[str, str] | None = None  # built when curation first asks
         live = [s.entry for s in slots.values() if not s.removed]
         self.matcher = Matcher(
             live, synonyms, settings, vectors=vectors, defer_semantic=defer_semantic, kept=kept
         )
+
+    @property
+    def _owners(self) -> dict[str, str]:
+        """Phrasing key -> owning entry id: only curation asks, so start-up does not wait for
+        it (40,000 phrasings keyed take a tenth of a second)."""
+        if self._owner_map is None:
+            self._owner_map = phrasing_owners(self._slots)
+        return self._owner_map
 
     @property
     def normaliser(self) -> Normaliser:

@@ -20,6 +20,7 @@ from typing import Self
 
 from bot.base.config import Settings
 from bot.base.errors import KnowledgeError, Problem
+from bot.core import ann
 from bot.core.assembly import live_phrasings, own_slots
 from bot.core.embedding import INLINE_EMBED, Embedder, Progress
 from bot.core.knowledge import Knowledge
@@ -116,7 +117,9 @@ class Library:
         if embedder is None:
             return
         scorer = base.matcher.semantic
-        if scorer is None or await asyncio.to_thread(scorer.wants_ann):
+        # Large enough for the approximate index: the task itself asks whether faiss is
+        # installed (importing it takes a fifth of a second that start-up need not wait for).
+        if scorer is None or (not scorer.approximate and scorer.live >= ann.MIN_ROWS):
             texts = live_phrasings(base.slots())
             own = [live_phrasings(s.matcher.own_slots()) for s in self._communities.values()]
             texts += [t for part in own for t in part]

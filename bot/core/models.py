@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.base.config import Settings
 from bot.base.datafolder import data_folder
-from bot.semantic.encoder import FETCH_HINT, INT8_FILE, Encoder, ModelError
+from bot.semantic.encoder import FETCH_HINT, FP32_FILE, INT8_FILE, Encoder, ModelError
 
 __all__ = ["ModelError", "load_encoder", "model_folder", "models_folder"]
 
@@ -43,3 +43,9 @@ def load_encoder(settings: Settings, model: str | None = None) -> Encoder:
     folder = model_folder(settings, model)
     preferred = INT8_FILE if (folder / INT8_FILE).is_file() else None
     return Encoder(folder, model_file=preferred, threads=settings.matcher.semantic.threads)
+
+
+def model_file(settings: Settings) -> Path | None:
+    """The file ``load_encoder`` would load (int8 first), if the configured folder has one."""
+    folder = model_folder(settings)
+    return next((p for p in (folder / INT8_FILE, folder / FP32_FILE) if p.is_file()), None)

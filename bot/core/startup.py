@@ -23,13 +23,14 @@ from bot.core import knowledge_state
 from bot.core.assembly import build_base
 from bot.core.embedding import vector_base
 from bot.core.index_state import index_files
-from bot.core.kept_vectors import KeptVectors
+from bot.core.kept_vectors import Prefetched, adopt, read_kept
 from bot.core.knowledge import Knowledge, load_knowledge
 from bot.core.knowledge_state import dump, kept_knowledge, knowledge_files_kept, knowledge_name
 from bot.core.layers import BaseLayer
-from bot.core.models import load_encoder
+from bot.core.models import load_encoder, model_file
 from bot.core.overlay import apply_overlay
 from bot.core.vectors import VectorCache, VectorStore
+from bot.semantic.encoder import file_hash
 from bot.storage import Revision, Store
 
 CACHE = "cache"  # under the data folder, beside the database
@@ -75,9 +76,10 @@ async def read_inputs(
     that does not exist yet is only created once both loaded: a failed start leaves no file.
     """
     storage = settings.storage
-    encoding = opening = None
+    encoding = prefetch = opening = None
     if settings.matcher.semantic.model:
         encoding = asyncio.ensure_future(asyncio.to_thread(load_encoder, settings))
+        prefetch = asyncio.ensure_future(asyncio.to_thread(_read_kept_vectors, settings))
     if store is None and (storage.url or await asyncio.to_thread(storage.database.exists)):
         opening = asyncio.ensure_future(Store.open(storage.database, storage))
     try:
@@ -85,14 +87,17 @@ async def read_inputs(
             knowledge = await asyncio.to_thread(read_knowledge, settings)
         vectors = VectorCache(await encoding) if encoding is not None else None
     except BaseException:
-        if encoding is not None:  # its outcome no longer matters, but is not left unretrieved
-            encoding.cancel()  # the thread finishes on its own; nothing waits for it
-            with contextlib.suppress(BaseException):
-                await encoding
+        for work in (encoding, prefetch):  # outcomes no longer wanted, but not left unretrieved
+            if work is not None:
+                work.cancel()  # the thread finishes on its own; nothing waits for it
+                with contextlib.suppress(BaseException):
+                    await work
         if opening is not None:
             with contextlib.suppress(BaseException):
                 await (await opening).close()
         raise
+    if vectors is not None and prefetch is not None:
+        adopt(vectors, await prefetch)
     if opening is not None:
         store = await opening
     return (
@@ -100,6 +105,18 @@ async def read_inputs(
         vectors,
         store or await Store.open(settings.storage.database, settings.storage),
     )
+
+
+def _read_kept_vectors(settings: Settings) -> Prefetched | None:
+    """The kept vectors of the configured model (read while the model loads), or None."""
+    path = model_file(settings)
+    if path is None:
+        return None  # load_encoder says what is wrong
+    try:
+        model_hash = file_hash(path)
+    except OSError:
+        return None
+    return read_kept(data_folder(settings.storage) / CACHE / "vectors", model_hash)
 
 
 async def index_base(
@@ -122,7 +139,7 @@ async def index_base(
     else:
         slots = apply_overlay(knowledge.entries, revisions).values()
         live = [slot.entry for slot in slots if not slot.removed]
-        where = KeptVectors(data_folder(settings.storage) / CACHE / "vectors")
-        base = await vector_base(live, vectors, store, inline, build, where)
+        keep = data_folder(settings.storage) / CACHE / "vectors"
+        base = await vector_base(live, vectors, store, inline, build, keep)
     kept.prune()
     return base

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class TextEncoder(Protocol):
         ...
 
 
+@lru_cache(maxsize=1 << 16)  # start-up asks for each phrasing's key three times
 def text_key(text: str) -> str:
     """The key of an encoder input: the sha256 of its exact text (no text is stored)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -60,6 +62,7 @@ class VectorCache:
         self._rows: dict[str, int] = {}
         self.pending: set[str] = set()
         self.embedded = 0  # texts this cache had to run through the encoder
+        self.kept: list[str] | None = None  # keys the kept file holds (bot.core.kept_vectors)
         self._write = threading.Lock()  # appends come from worker threads and the event loop
         # Recent query vectors: a front end embeds a question in a worker thread, then matches
         # on the event loop with the vector found here (the index is never read off the loop).
@@ -131,28 +134,19 @@ class VectorCache:
                 self._rows[key] = self.count + offset
             self.count = need  # published last: a reader never sees a row half written
 
-    def add_from(self, keys: Sequence[str], fill: Callable[[memoryview], int | None]) -> bool:
-        """New vectors (none of ``keys`` known yet) read by ``fill`` straight into the arena's
-        memory (it returns the bytes it wrote); False, and nothing added, when it wrote fewer."""
-        width = 4 * self.encoder.dim
+    def adopt(self, keys: Sequence[str], buffer: np.ndarray) -> bool:
+        """Take ``buffer`` as the arena of an empty cache, its first rows the vectors of
+        ``keys`` (``bot.core.kept_vectors``); False when the cache is not empty or the rows
+        are not this encoder's size."""
         with self._write:
-            if not keys or any(key in self._rows for key in keys):
+            if self.count or buffer.ndim != 2 or buffer.shape[1] != self.encoder.dim:
                 return False
-            need = self.count + len(keys)
-            if need > len(self.arena):
-                self._grow(max(need + HEADROOM, int(len(self.arena) * GROWTH)))
-            view = memoryview(self.arena[self.count : need]).cast("B")
-            if fill(view) != len(keys) * width:
-                return False  # the rows stay unpublished: later adds overwrite them
-            for offset, key in enumerate(keys):
-                self._rows[key] = self.count + offset
-            self.count = need
+            if len(buffer) < len(keys):
+                return False
+            self._rows = {key: row for row, key in enumerate(keys)}
+            self.arena = buffer
+            self.count = len(keys)
             return True
-
-    def snapshot(self) -> tuple[list[str], np.ndarray]:
-        """Every key in row order, and the arena's rows in use (a view, not a copy)."""
-        with self._write:
-            return list(self._rows), self.arena[: self.count]  # rows are added in key order
 
     def _grow(self, capacity: int) -> None:
         grown = self._np.empty((capacity, self.encoder.dim), dtype=self._np.float32)
