@@ -1,0 +1,165 @@
+"""The base's vectors kept as one file per model: read while the model loads, rewritten when the
+base's phrasings change, and never trusted when the file is not what it should be."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+np = pytest.importorskip("numpy")
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tokenizers")
+pytest.importorskip("threadpoolctl")
+
+from bot.base.config import (  # noqa: E402
+    KnowledgeSettings,
+    MatcherSettings,
+    SemanticSettings,
+    Settings,
+    StorageSettings,
+)
+from bot.core import kept_vectors  # noqa: E402
+from bot.core.kept_vectors import adopt, read_kept, worth_rewriting, write_kept  # noqa: E402
+from bot.core.library import Library  # noqa: E402
+from bot.core.vectors import VectorCache, text_key  # noqa: E402
+from bot.semantic.encoder import Encoder  # noqa: E402
+from tests.semantic.tiny_model import DIM, build_model_folder  # noqa: E402
+
+KNOWLEDGE = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
+QUERIES = ["renew ssl certificate", "vm or container", "point domain at vps", "blank page"]
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> Encoder:
+    return Encoder(build_model_folder(tmp_path_factory.mktemp("model")))
+
+
+def filled(encoder: Encoder, count: int, seed: int = 1) -> tuple[VectorCache, list[str]]:
+    """A cache holding ``count`` random vectors under text keys, and those keys."""
+    cache = VectorCache(encoder)
+    keys = [text_key(f"phrasing {n}") for n in range(count)]
+    matrix = np.random.default_rng(seed).standard_normal((count, DIM)).astype(np.float32)
+    cache.add(keys, matrix)
+    return cache, keys
+
+
+def only_file(folder: Path) -> Path:
+    files = list(folder.glob("*.f32"))
+    assert len(files) == 1
+    return files[0]
+
+
+def test_a_written_file_is_read_back_into_an_empty_cache_as_it_was(
+    encoder: Encoder, tmp_path: Path
+) -> None:
+    cache, keys = filled(encoder, 300)
+    write_kept(tmp_path, cache, keys[::-1])  # any order: each row goes with its key
+
+    found = read_kept(tmp_path, encoder.model_hash)
+    fresh = VectorCache(encoder)
+    adopt(fresh, found)
+
+    assert fresh.kept == keys[::-1] and len(fresh) == 300
+    for key in keys:
+        np.testing.assert_array_equal(fresh.arena[fresh.row(key)], cache.arena[cache.row(key)])
+    # The adopted arena has room: a new vector is appended without losing the others.
+    fresh.add(["new"], np.ones((1, DIM), dtype=np.float32))
+    np.testing.assert_array_equal(fresh.arena[fresh.row(keys[0])], cache.arena[cache.row(keys[0])])
+
+
+def test_a_file_of_another_model_or_size_is_not_used(encoder: Encoder, tmp_path: Path) -> None:
+    cache, keys = filled(encoder, 50)
+    write_kept(tmp_path, cache, keys)
+    path = only_file(tmp_path)
+
+    assert read_kept(tmp_path, "another-model") is None  # named by the model: not found
+    found = read_kept(tmp_path, encoder.model_hash)
+    assert found is not None
+    found.model_hash = "another-model"
+    other = VectorCache(encoder)
+    adopt(other, found)
+    assert len(other) == 0 and other.kept is None
+
+    data = path.read_bytes()
+    path.write_bytes(data[:-5])  # cut short (a disk filled mid-write, say)
+    assert read_kept(tmp_path, encoder.model_hash) is None
+    path.write_bytes(b"garbage" + data[7:])
+    assert read_kept(tmp_path, encoder.model_hash) is None
+
+
+def test_only_an_empty_cache_adopts(encoder: Encoder, tmp_path: Path) -> None:
+    cache, keys = filled(encoder, 20)
+    write_kept(tmp_path, cache, keys)
+    busy, _ = filled(encoder, 3, seed=9)
+
+    adopt(busy, read_kept(tmp_path, encoder.model_hash))
+
+    assert len(busy) == 3 and busy.kept is None
+
+
+def test_rewriting_is_worth_it_only_for_a_large_base_whose_phrasings_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(kept_vectors, "KEEP_FROM", 3)
+    base = ["a", "b", "c"]
+
+    assert worth_rewriting(base, None)  # no file yet
+    assert worth_rewriting(base, ["a", "b"])  # the file lacks one
+    assert worth_rewriting(base, ["a", "b", "c", "d"])  # the file holds a removed one
+    assert not worth_rewriting(base, ["c", "a", "b"])  # the same, in another order
+    assert not worth_rewriting(["a", "b"], None)  # too small to keep
+
+
+def settings_for(tmp_path: Path, model: Path) -> Settings:
+    return Settings(
+        knowledge=KnowledgeSettings(paths=(KNOWLEDGE,)),
+        storage=StorageSettings(database=tmp_path / "faq.sqlite3"),
+        matcher=MatcherSettings(semantic=SemanticSettings(model=str(model))),
+    )
+
+
+async def answers(settings: Settings) -> tuple[list[object], VectorCache]:
+    library = await Library.open(settings)
+    try:
+        assert library.base.matcher.hybrid
+        return [library.operator.preview(text) for text in QUERIES], library.vectors
+    finally:
+        await library.close()
+
+
+async def test_a_restart_reads_the_kept_file_and_answers_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kept_vectors, "KEEP_FROM", 0)
+    settings = settings_for(tmp_path, build_model_folder(tmp_path / "model"))
+    folder = tmp_path / "cache" / "vectors"
+
+    first, vectors = await answers(settings)
+    assert vectors.kept is not None  # written after reading them from the table
+    only_file(folder)
+    with sqlite3.connect(tmp_path / "faq.sqlite3") as db:  # only the file has them now
+        db.execute("DELETE FROM vectors")
+
+    second, vectors = await answers(settings)
+
+    assert second == first
+    assert vectors.embedded == 0  # nothing embedded again: every vector came from the file
+    only_file(folder)
+
+
+async def test_a_damaged_kept_file_falls_back_to_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kept_vectors, "KEEP_FROM", 0)
+    settings = settings_for(tmp_path, build_model_folder(tmp_path / "model"))
+    first, _ = await answers(settings)
+    path = only_file(tmp_path / "cache" / "vectors")
+    path.write_bytes(path.read_bytes()[:100])
+
+    second, vectors = await answers(settings)
+
+    assert second == first and vectors.embedded == 0  # every vector came from the table
+    assert path.stat().st_size > 100  # and the file was written whole again
