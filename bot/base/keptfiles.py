@@ -52,11 +52,14 @@ class KeptFiles:
         self.used.add(name)
         path = self.folder / (name + self.suffix)
         try:
-            value = self._decode(path.read_bytes())
-        except FileNotFoundError:
+            raw = path.read_bytes()
+        except OSError as exc:  # none yet, or a folder that cannot be: computed as always
+            log.debug("no kept file %s: %s", path, exc)
             self.misses += 1
             return None
-        except Exception as exc:  # unreadable or damaged: computed again and rewritten
+        try:
+            value = self._decode(raw)
+        except Exception as exc:  # damaged: computed again and rewritten
             log.warning("kept file %s cannot be used (%s); computing it again", path, exc)
             self.misses += 1
             return None

@@ -71,9 +71,10 @@ def read_kept(folder: Path, model_hash: str) -> Prefetched | None:
             buffer = np.empty((count + HEADROOM, dim), dtype=np.float32)
             if handle.readinto(memoryview(buffer[:count]).cast("B")) != 4 * dim * count:
                 raise ValueError("the file ended early")
-    except FileNotFoundError:
+    except OSError as exc:  # none yet, or a folder that cannot be: the table has them
+        log.debug("no kept vectors %s: %s", path, exc)
         return None
-    except (OSError, ValueError, struct.error) as exc:
+    except (ValueError, struct.error) as exc:
         log.warning("kept vectors %s cannot be used (%s); reading the table", path, exc)
         return None
     with contextlib.suppress(OSError):
