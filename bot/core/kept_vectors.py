@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.base.keptfiles import prune_folder
 from bot.core.vectors import HEADROOM, VectorCache
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 MAGIC = b"faqbot-vectors-2\n"
 SUFFIX = ".f32"
 KEEP_FROM = 5_000  # phrasings: fewer are read from the table in milliseconds
+UNUSED_SECONDS = 7 * 24 * 3600
 _HEADER = struct.Struct("<II")
 _ROWS = 8_192  # rows gathered and written at a time (bounded temporaries)
 
@@ -98,13 +100,17 @@ def write_kept(folder: Path, cache: VectorCache, keys: list[str]) -> None:
                 rows = np.fromiter(map(cache.row, keys), dtype=np.int64, count=len(keys))
                 for start in range(0, len(rows), _ROWS):
                     out.write(cache.arena[rows[start : start + _ROWS]].tobytes())
-            os.replace(temporary, _path(folder, cache.encoder.model_hash))
+            target = _path(folder, cache.encoder.model_hash)
+            os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
     except OSError as exc:
         log.debug("vectors not kept in %s: %s", folder, exc)
+        return
+    # Another model's file (or a left-over temporary one) no start read for a week goes.
+    prune_folder(folder, SUFFIX, {target.name.removesuffix(SUFFIX)}, UNUSED_SECONDS)
 
 
 def worth_rewriting(base: list[str], kept: list[str] | None) -> bool:

@@ -3,7 +3,9 @@ base's phrasings change, and never trusted when the file is not what it should b
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,19 @@ async def test_a_damaged_kept_file_falls_back_to_the_table(
 
     assert second == first and vectors.embedded == 0  # every vector came from the table
     assert path.stat().st_size > 100  # and the file was written whole again
+
+
+def test_writing_removes_other_models_files_unused_for_a_week(
+    encoder: Encoder, tmp_path: Path
+) -> None:
+    stale, recent = tmp_path / ("a" * 64 + ".f32"), tmp_path / ("b" * 64 + ".f32")
+    for path in (stale, recent):
+        path.write_bytes(b"another model's vectors")
+    week = 7 * 24 * 3600
+    os.utime(stale, (time.time() - week - 60,) * 2)
+    cache, keys = filled(encoder, 5)
+
+    write_kept(tmp_path, cache, keys)
+
+    assert not stale.exists() and recent.exists()
+    assert read_kept(tmp_path, encoder.model_hash) is not None
