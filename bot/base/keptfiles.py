@@ -1,16 +1,19 @@
 """Values kept between starts as files named by a digest of what they were computed from.
 
 Start-up recomputes things that rarely change between two starts: the parsed YAML of each
-knowledge file (``bot.base.yamlcache``) and the phrasing index built from it
-(``bot.core.index_state``). Each is kept in a folder beside the database under the sha256 of
-everything it was computed from, so a changed input is simply another name: nothing is ever
-stale, and no entry needs invalidating.
+knowledge file (``bot.base.yamlcache``), the validated knowledge
+(``bot.core.knowledge_state``) and the phrasing index built from it (``bot.core.index_state``).
+Each is kept in a folder beside the database under the sha256 of everything it was computed
+from, so a changed input is simply another name: nothing is ever stale, and no entry needs
+invalidating.
 
-Kept files are an optimisation and never a source of errors: one that cannot be read or decoded
-is computed again and rewritten, a folder that cannot be written is left alone (the bot then
-computes at each start), each file is written whole (a temporary file renamed into place, so a
-killed process leaves no half file under a real name), and files no start has used for a week
-are removed.
+The folder is the bot's own (created 0700, files 0600), trusted as the database beside it is:
+``marshal`` and JSON run no code when read, and a hand that can write there can also edit the
+database. Kept files are an optimisation and never a source of errors: one that cannot be
+decoded is computed again and rewritten, a folder that cannot be written is left alone (the
+bot then computes at each start), each file is written whole (a temporary file renamed into
+place, so a killed process leaves no half file under a real name), and files no start has used
+for a week are removed.
 """
 
 from __future__ import annotations
