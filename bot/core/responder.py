@@ -50,7 +50,7 @@ from bot.core.plans import (
     Silent,
     Suggest,
 )
-from bot.core.posts import SCORED_CHARS, scored_text
+from bot.core.posts import SCORED_CHARS, scored_text, scored_views
 from bot.core.service import KnowledgeService
 from bot.storage import Origin
 
@@ -111,8 +111,10 @@ class Responder:
         vectors = service.matcher.vectors
         if vectors is not None:
             # The encoder runs in a worker thread, never on the event loop; matching then finds
-            # the question's vector ready (the index itself is only read on the loop).
-            await asyncio.to_thread(vectors.query_vector, scored_text(post))
+            # the vectors of the post and of each question sentence it may score ready (the
+            # index itself is only read on the loop).
+            texts = [scored_text(post), *scored_views(post)]
+            await asyncio.to_thread(lambda: [vectors.query_vector(text) for text in texts])
         result = service.preview(post, passive=trigger is Trigger.PASSIVE)
         text = " ".join(post.split())[:MAX_QUESTION_CHARS]  # recorded on one line, as always
         plan = await self._plan(service, request, text, result)

@@ -1,0 +1,67 @@
+"""The responder never runs the sentence encoder on the event loop: the post and each question
+sentence it may score are embedded in a worker thread before matching reads them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+np = pytest.importorskip("numpy")
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tokenizers")
+pytest.importorskip("threadpoolctl")
+
+from bot.base.config import (  # noqa: E402
+    KnowledgeSettings,
+    MatcherSettings,
+    SemanticSettings,
+    Settings,
+    StorageSettings,
+)
+from bot.core.etiquette import Cooldowns, RateLimiter, Trigger  # noqa: E402
+from bot.core.plans import Request  # noqa: E402
+from bot.core.posts import scored_views  # noqa: E402
+from bot.core.responder import Responder, post_of  # noqa: E402
+from bot.core.service import KnowledgeService  # noqa: E402
+from tests.semantic.tiny_model import build_model_folder  # noqa: E402
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
+# Three sentences, two of them questions, about nothing the knowledge covers: the whole post is
+# no answer, so its question sentences are scored too.
+POST = "Hello everyone. Is it going to rain on Mars next week? And what do the clouds eat?"
+
+
+async def test_a_post_and_its_question_sentences_are_embedded_off_the_event_loop(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        knowledge=KnowledgeSettings(paths=(FIXTURES,)),
+        storage=StorageSettings(database=tmp_path / "faq.sqlite3"),
+        matcher=MatcherSettings(
+            semantic=SemanticSettings(model=str(build_model_folder(tmp_path / "model")))
+        ),
+    )
+    async with await KnowledgeService.open(settings) as service:
+        encoder = service.matcher.vectors.encoder
+        calls: list[tuple[str, threading.Thread]] = []
+        embed = encoder.embed
+
+        def spied(texts: Sequence[str]) -> np.ndarray:
+            calls.extend((text, threading.current_thread()) for text in texts)
+            return embed(texts)
+
+        encoder.embed = spied  # type: ignore[method-assign]
+        responder = Responder(service, Cooldowns(60), RateLimiter(5, 30))
+        request = Request(text=POST, trigger=Trigger.ASK, channel="c1", author="7")
+
+        await responder.respond(request)
+
+    views = scored_views(post_of(POST))
+    assert len(views) == 2
+    embedded = {text for text, _ in calls}
+    assert set(views) <= embedded  # the sentences were embedded ...
+    assert threading.main_thread() not in {thread for _, thread in calls}  # ... off the loop
