@@ -14,7 +14,6 @@ from discord.ext import commands
 
 from bot.core.etiquette import Trigger, has_words, strip_mentions
 from bot.core.plans import AlreadyAnswered, Answer, NotYet, NoWords, RateLimited, Request, Suggest
-from bot.core.responder import MAX_QUESTION_CHARS
 from bot.discord.checks import is_moderator
 from bot.discord.client import FaqBot
 from bot.discord.embeds import NOT_YET, answer_embed, suggestions_embed
@@ -27,6 +26,10 @@ log = logging.getLogger(__name__)
 QUIET = {"allowed_mentions": NO_MENTIONS}
 EMPTY_MENTION = "Ask me a question after the mention, e.g. “how do I point my domain at my VPS?”"
 WORDS_PLEASE = "Please ask in words, e.g. “how do I renew my SSL certificate?”"
+# Discord's limit for a string option: a member can paste a story and a log into /ask. The
+# responder reads the post up to its own bound and scores bounded parts of it (bot.core.posts);
+# what is recorded stays one line of 1,000 characters.
+ASK_MAX_CHARS = 6000
 
 
 class Answers(commands.Cog):
@@ -43,7 +46,7 @@ class Answers(commands.Cog):
     async def ask(
         self,
         interaction: discord.Interaction,
-        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
+        question: app_commands.Range[str, 1, ASK_MAX_CHARS],
         private: bool = False,
     ) -> None:
         """Answer publicly (or privately); "not yet" and refusals are always private."""

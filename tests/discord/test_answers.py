@@ -8,7 +8,7 @@ from typing import Any
 from bot.core.matcher import Outcome
 from bot.discord.client import FaqBot
 from bot.discord.embeds import NOT_YET
-from cogs.answers import EMPTY_MENTION, WORDS_PLEASE
+from cogs.answers import ASK_MAX_CHARS, EMPTY_MENTION, WORDS_PLEASE
 from tests.discord_fixtures import (
     World,
     callback_of,
@@ -310,3 +310,31 @@ async def test_zalgo_and_very_long_messages_are_handled(
     assert len(long_text) > 3900
     reply = await ask_by_mention(fake_discord, world, long_text[:3990], channel=world.help_desk)
     assert reply.status == 200
+
+
+# A member's story before the question: no question in it, none of the knowledge's words.
+STORY = " ".join(
+    f"Day {n}: we moved the shop to a new machine and spent the afternoon on the checklist."
+    for n in range(1, 31)
+)
+
+
+async def test_ask_takes_a_long_post_and_offers_the_question_asked_after_the_story(
+    faqbot: FaqBot, fake_discord: FakeDiscord, world: World
+) -> None:
+    question = STORY + "\nWhy do I get a 502 bad gateway after every deploy?"
+    assert len(STORY) > 2000  # past the 1,000 characters /ask used to accept
+    synced = fake_discord.world
+    schema = synced.command_named("ask", world.guild.id) or synced.command_named("ask", None)
+    assert schema is not None
+    limit = next(o for o in schema["options"] if o["name"] == "question")["max_length"]
+    assert limit == ASK_MAX_CHARS == 6000
+
+    iid = await fake_discord.slash_command(
+        "ask", {"question": question}, world.alice, world.general
+    )
+    reply = sent_body(await fake_discord.wait_for_request(callback_of(iid)))
+
+    offered = reply["embeds"][0]
+    shown = offered.get("footer", {}).get("text", "") + str(custom_ids(reply))
+    assert "error-502-bad-gateway" in shown
