@@ -1,10 +1,13 @@
-"""What a library is read from at start and on reload: the YAML and the sentence encoder.
+"""What a library is read from at start and on reload: the YAML, the model, the store.
 
-Start-up is mostly waiting on three independent things: parsing and validating the YAML (Python:
-it holds the GIL), loading the ONNX model (onnxruntime builds its session in C++ and hashes the
-model file, both without the GIL) and, later, reading stored vectors (SQLite's thread). Run side
-by side they share the machine's cores, so a large knowledge base starts in the time of its
-slowest part rather than the sum (``python -m benchmarks.cold_start``).
+A restart recomputes little: what did not change since the start before is read back from the
+data folder's ``cache/`` (the validated knowledge, ``bot.core.knowledge_state``; each file's
+parsed YAML, ``bot.base.yamlcache``; the phrasing index, ``bot.core.index_state``; the vectors,
+``bot.core.kept_vectors``). What is left runs side by side, so a start takes about the time of
+its slowest part: the YAML (Python, it holds the GIL), the ONNX model (onnxruntime imports, then
+builds its session in C++), an existing database's opening and the kept vectors (both mostly
+without the GIL); then the lexical index and the semantic scorer, in two threads
+(``python -m benchmarks.cold_start``).
 """
 
 from __future__ import annotations
