@@ -11,12 +11,14 @@ from collections.abc import Sequence
 
 import pytest
 
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 pytest.importorskip("faiss")
 
-from bot.core import ann  # noqa: E402
-from bot.core.entries import Entry  # noqa: E402
-from bot.core.semantic import SemanticScorer, VectorCache  # noqa: E402
+import numpy as np
+
+from bot.core import ann
+from bot.core.entries import Entry
+from bot.core.semantic import SemanticScorer, VectorCache
 
 DIM = 32
 ENTRIES = 600

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pytest
 
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("tokenizers")
 pytest.importorskip("threadpoolctl")
 
-from bot.semantic.encoder import Encoder, ModelError, pool  # noqa: E402
-from tests.semantic.tiny_model import DIM, build_model_folder  # noqa: E402
+import numpy as np
+
+from bot.semantic.encoder import Encoder, ModelError, pool
+from tests.semantic.tiny_model import DIM, build_model_folder
 
 
 @pytest.fixture(scope="module")

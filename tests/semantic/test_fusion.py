@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 
-from bot.semantic.fusion import (  # noqa: E402
+import numpy as np
+
+from bot.semantic.fusion import (
     ANSWER,
     NONE,
     SUGGEST,

@@ -10,25 +10,27 @@ from pathlib import Path
 
 import pytest
 
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("tokenizers")
 pytest.importorskip("threadpoolctl")
 
-from bot.base.config import (  # noqa: E402
+import numpy as np
+
+from bot.base.config import (
     KnowledgeSettings,
     MatcherSettings,
     SemanticSettings,
     Settings,
     StorageSettings,
 )
-from bot.core import kept_vectors  # noqa: E402
-from bot.core.kept_vectors import adopt, read_kept, worth_rewriting, write_kept  # noqa: E402
-from bot.core.library import Library  # noqa: E402
-from bot.core.vectors import VectorCache, text_key  # noqa: E402
-from bot.semantic.encoder import Encoder  # noqa: E402
-from tests.semantic.tiny_model import DIM, build_model_folder  # noqa: E402
+from bot.core import kept_vectors
+from bot.core.kept_vectors import adopt, read_kept, worth_rewriting, write_kept
+from bot.core.library import Library
+from bot.core.vectors import VectorCache, text_key
+from bot.semantic.encoder import Encoder
+from tests.semantic.tiny_model import DIM, build_model_folder
 
 KNOWLEDGE = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 QUERIES = ["renew ssl certificate", "vm or container", "point domain at vps", "blank page"]

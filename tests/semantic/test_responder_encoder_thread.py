@@ -9,25 +9,27 @@ from pathlib import Path
 
 import pytest
 
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("tokenizers")
 pytest.importorskip("threadpoolctl")
 
-from bot.base.config import (  # noqa: E402
+import numpy as np
+
+from bot.base.config import (
     KnowledgeSettings,
     MatcherSettings,
     SemanticSettings,
     Settings,
     StorageSettings,
 )
-from bot.core.etiquette import Cooldowns, RateLimiter, Trigger  # noqa: E402
-from bot.core.plans import Request  # noqa: E402
-from bot.core.posts import scored_views  # noqa: E402
-from bot.core.responder import Responder, post_of  # noqa: E402
-from bot.core.service import KnowledgeService  # noqa: E402
-from tests.semantic.tiny_model import build_model_folder  # noqa: E402
+from bot.core.etiquette import Cooldowns, RateLimiter, Trigger
+from bot.core.plans import Request
+from bot.core.posts import scored_views
+from bot.core.responder import Responder, post_of
+from bot.core.service import KnowledgeService
+from tests.semantic.tiny_model import build_model_folder
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 # Three sentences, two of them questions, about nothing the knowledge covers: the whole post is

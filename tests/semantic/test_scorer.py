@@ -6,19 +6,21 @@ from collections.abc import Sequence
 
 import pytest
 
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("tokenizers")
 pytest.importorskip("threadpoolctl")
 
-from bot.core.entries import Entry  # noqa: E402
-from bot.core.layers import BaseLayer, CommunityLayer  # noqa: E402
-from bot.core.matcher import Matcher, Outcome  # noqa: E402
-from bot.core.overlay import apply_overlay  # noqa: E402
-from bot.core.semantic import SemanticScorer, VectorCache  # noqa: E402
-from bot.semantic.encoder import Encoder  # noqa: E402
-from tests.semantic.tiny_model import build_model_folder  # noqa: E402
+import numpy as np
+
+from bot.core.entries import Entry
+from bot.core.layers import BaseLayer, CommunityLayer
+from bot.core.matcher import Matcher, Outcome
+from bot.core.overlay import apply_overlay
+from bot.core.semantic import SemanticScorer, VectorCache
+from bot.semantic.encoder import Encoder
+from tests.semantic.tiny_model import build_model_folder
 
 
 class Counting:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("tokenizers")
 pytest.importorskip("threadpoolctl")
 
-from bot.core.vectors import VectorCache, centroid_norms  # noqa: E402
-from bot.semantic.encoder import Encoder  # noqa: E402
-from tests.semantic.tiny_model import DIM, build_model_folder  # noqa: E402
+import numpy as np
+
+from bot.core.vectors import VectorCache, centroid_norms
+from bot.semantic.encoder import Encoder
+from tests.semantic.tiny_model import DIM, build_model_folder
 
 
 @pytest.fixture(scope="module")
