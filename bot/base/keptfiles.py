@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -74,24 +74,33 @@ class KeptFiles:
     def put(self, name: str, value: Any) -> None:
         """Keep ``value`` under ``name``, whole or not at all; a write failure is only logged."""
         self.used.add(name)
-        target = self.folder / (name + self.suffix)
-        try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".writing-", dir=self.folder)
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(self._encode(value))
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
-        except OSError as exc:  # a read-only data folder: everything works, only slower
-            log.debug("not kept in %s: %s", self.folder, exc)
+        write_whole(self.folder / (name + self.suffix), lambda out: out.write(self._encode(value)))
 
     def prune(self, now: float | None = None) -> int:
         """Remove files (and left-over temporary ones) unused for a week; how many."""
         return prune_folder(self.folder, self.suffix, self.used, UNUSED_SECONDS, now)
+
+
+def write_whole(target: Path, write: Callable[[BinaryIO], object]) -> bool:
+    """Write ``target`` through ``write`` into a temporary file beside it, then rename it into
+    place: a killed process leaves no half file under the real name. False, and only logged,
+    when the folder cannot be written (a read-only data folder: everything works, only slower).
+    """
+    try:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".writing-", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                write(out)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        log.debug("not kept in %s: %s", target.parent, exc)
+        return False
+    return True
 
 
 def prune_folder(

@@ -21,12 +21,11 @@ import hashlib
 import logging
 import os
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
-from bot.base.keptfiles import prune_folder
+from bot.base.keptfiles import prune_folder, write_whole
 from bot.core.vectors import HEADROOM, VectorCache
 
 if TYPE_CHECKING:
@@ -90,24 +89,16 @@ def write_kept(folder: Path, cache: VectorCache, keys: list[str]) -> None:
     import numpy as np
 
     dim = cache.encoder.dim
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".writing-", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(MAGIC + _HEADER.pack(dim, len(keys)))
-                out.write(b"".join(bytes.fromhex(key) for key in keys))
-                rows = np.fromiter(map(cache.row, keys), dtype=np.int64, count=len(keys))
-                for start in range(0, len(rows), _ROWS):
-                    out.write(cache.arena[rows[start : start + _ROWS]].tobytes())
-            target = _path(folder, cache.encoder.model_hash)
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
-    except OSError as exc:
-        log.debug("vectors not kept in %s: %s", folder, exc)
+    target = _path(folder, cache.encoder.model_hash)
+
+    def write(out: BinaryIO) -> None:
+        out.write(MAGIC + _HEADER.pack(dim, len(keys)))
+        out.write(b"".join(bytes.fromhex(key) for key in keys))
+        rows = np.fromiter(map(cache.row, keys), dtype=np.int64, count=len(keys))
+        for start in range(0, len(rows), _ROWS):
+            out.write(cache.arena[rows[start : start + _ROWS]].tobytes())
+
+    if not write_whole(target, write):
         return
     # Another model's file (or a left-over temporary one) no start read for a week goes.
     prune_folder(folder, SUFFIX, {target.name.removesuffix(SUFFIX)}, UNUSED_SECONDS)
