@@ -18,6 +18,7 @@ phrasing can answer it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
@@ -26,7 +27,9 @@ from bot.semantic.decide import AnswerModel, features, probability
 from bot.semantic.fusion import FusionWeights
 
 if TYPE_CHECKING:
+    from bot.core.lexical import LexicalSignal
     from bot.core.matcher import Candidate, Matcher, MatchResult
+    from bot.core.semantic_signal import SemanticSignal
 
 WEIGHTS = FusionWeights()  # 0.30 / 0.35 / 0.35, top_k 1
 POOL = 40  # candidates the hybrid outcome rule looks at (the union of both shortlists)
@@ -43,7 +46,7 @@ def ranked(
     matcher: Matcher, text: str, limit: int, visible: Visible | None
 ) -> tuple[list[Candidate], bool]:
     """The fused ranking of the visible entries, and whether a content word matched as typed."""
-    from bot.core.matcher import RERANK, Candidate
+    from bot.core.matcher import RERANK
 
     lexical, semantic = matcher.lexical, matcher.semantic
     assert semantic is not None
@@ -58,32 +61,53 @@ def ranked(
     lex = lexical.score(lq, [e for e in ids if e in reached]) if lq else {}
     sem = semantic.score(sq, ids) if sq else {}
     order = matcher.index.order
-    scored = []
+    w = WEIGHTS
+    fused: dict[str, float] = {}
     for entry_id in ids:
         ls, ss = lex.get(entry_id), sem.get(entry_id)
         lexical_score = ls.score if ls else 0.0
         nearest, centroid = (ss.nearest, ss.centroid) if ss else (0.0, 0.0)
-        w = WEIGHTS
-        fused = round(w.lexical * lexical_score + w.nearest * nearest + w.centroid * centroid, 4)
-        parts = [f"fused {fused:.2f} = {WEIGHTS.lexical:.2f} x lexical {lexical_score:.2f}"]
-        parts.append(f"{WEIGHTS.nearest:.2f} x nearest {nearest:.2f}")
-        parts.append(f"{WEIGHTS.centroid:.2f} x centroid {centroid:.2f}")
-        why = " + ".join(parts)
-        why += f"; lexical: {ls.why if ls else 'no shared word'}"
-        why += f"; semantic: {ss.why if ss else 'no vector'}"
-        phrasing = ls.phrasing if ls and ls.score >= semantic_part(nearest, centroid) else ""
-        phrasing = phrasing or (ss.phrasing if ss else "")
-        signals = {
-            "lexical": lexical_score,
-            "semantic": round(semantic_part(nearest, centroid), 4),
-            "nearest": round(nearest, 4),
-            "centroid": round(centroid, 4),
-            "phrasings": float(ss.phrasings if ss else 1),
-        }
-        coverage = ls.coverage if ls else 0.0
-        scored.append(Candidate(entry_id, fused, phrasing, why, coverage, signals))
-    scored.sort(key=lambda c: (-c.score, order.get(c.entry_id, 0)))
-    return scored[:limit], bool(lq and lq.as_typed)
+        fused[entry_id] = round(
+            w.lexical * lexical_score + w.nearest * nearest + w.centroid * centroid, 4
+        )
+    ids.sort(key=lambda e: (-fused[e], order.get(e, 0)))
+    # Only the kept candidates are written out (the explanation is most of a candidate's cost).
+    scored = [_candidate(e, fused[e], lex.get(e), sem.get(e)) for e in ids[:limit]]
+    return scored, bool(lq and lq.as_typed)
+
+
+def _candidate(
+    entry_id: str, fused: float, ls: LexicalSignal | None, ss: SemanticSignal | None
+) -> Candidate:
+    """One fused candidate: both signals and the reason for its score."""
+    from bot.core.matcher import Candidate
+
+    lexical_score = ls.score if ls else 0.0
+    nearest, centroid = (ss.nearest, ss.centroid) if ss else (0.0, 0.0)
+    semantic = semantic_part(nearest, centroid)
+    phrasing = ls.phrasing if ls and ls.score >= semantic else ""
+    phrasing = phrasing or (ss.phrasing if ss else "")
+    signals = {
+        "lexical": lexical_score,
+        "semantic": round(semantic, 4),
+        "nearest": round(nearest, 4),
+        "centroid": round(centroid, 4),
+        "phrasings": float(ss.phrasings if ss else 1),
+    }
+    why = partial(_why, fused, ls, ss)
+    return Candidate(entry_id, fused, phrasing, why, ls.coverage if ls else 0.0, signals)
+
+
+def _why(fused: float, ls: LexicalSignal | None, ss: SemanticSignal | None) -> str:
+    """Both signals of a fused candidate, written out (``faqbot ask --explain``)."""
+    lexical_score = ls.score if ls else 0.0
+    nearest, centroid = (ss.nearest, ss.centroid) if ss else (0.0, 0.0)
+    parts = [f"fused {fused:.2f} = {WEIGHTS.lexical:.2f} x lexical {lexical_score:.2f}"]
+    parts.append(f"{WEIGHTS.nearest:.2f} x nearest {nearest:.2f}")
+    parts.append(f"{WEIGHTS.centroid:.2f} x centroid {centroid:.2f}")
+    why = " + ".join(parts)
+    why += f"; lexical: {ls.why if ls else 'no shared word'}"
+    return why + f"; semantic: {ss.why if ss else 'no vector'}"
 
 
 def decide_hybrid(

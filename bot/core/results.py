@@ -6,7 +6,7 @@ responder, the front ends and the evaluation read them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -19,17 +19,41 @@ class Outcome(StrEnum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Candidate:
-    """One entry considered for a query, with its score and the reason for it."""
+    """One entry considered for a query, with its score and the reason for it.
+
+    The reason may be given as a function that writes it: it is written on the first read of
+    ``why`` (a ranking keeps dozens of candidates; a reply or ``--explain`` shows a few).
+    """
 
     entry_id: str
     score: float
     phrasing: str
-    why: str
+    reason: str | Callable[[], str] = field(repr=False)
     coverage: float = 1.0  # share of the question's weight the entry's words account for
     # Each scorer's raw score (scorer name -> score): what a fusion of several scorers reads.
-    signals: Mapping[str, float] = field(default_factory=dict, hash=False)
+    signals: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def why(self) -> str:
+        """The readable reason for the score."""
+        reason = self.reason
+        if not isinstance(reason, str):
+            reason = reason()
+            object.__setattr__(self, "reason", reason)  # written once; the same text after
+        return reason
+
+    def _key(self) -> tuple[str, float, str, str, float]:
+        return (self.entry_id, self.score, self.phrasing, self.why, self.coverage)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Candidate):
+            return NotImplemented
+        return self._key() == other._key() and dict(self.signals) == dict(other.signals)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.gathering import Visible
 from bot.core.knowledge import Entry
-from bot.core.semantic_signal import SemanticQuery, SemanticSignal
+from bot.core.semantic_signal import SemanticQuery, SemanticSignal, per_entry
 from bot.core.vectors import VectorCache, centroid_norms, load_stored, save_pending, text_key
 
 if TYPE_CHECKING:
@@ -280,16 +280,13 @@ class SemanticScorer:
             return {}
         every = np.concatenate([positions for _, (_, positions, _) in held])
         cosines = self._cosines(query, every) if len(every) else every
-        signals, at = {}, 0
-        for entry_id, (texts, _, norm) in held:
+        found = per_entry(cosines, [len(texts) for _, (texts, _, _) in held])
+        signals = {}
+        for (entry_id, (texts, _, norm)), (best_at, nearest, mean) in zip(held, found, strict=True):
             if not texts:
                 signals[entry_id] = SemanticSignal(0.0, 0.0, 0.0, "", 0)
                 continue
-            values = cosines[at : at + len(texts)]
-            at += len(texts)
-            best = int(values.argmax())
-            nearest = float(values[best])
-            centroid = max(-1.0, min(1.0, float(values.mean()) / max(norm, 1e-6)))
+            centroid = max(-1.0, min(1.0, mean / max(norm, 1e-6)))
             score = round((nearest + centroid) / 2, 4)
-            signals[entry_id] = SemanticSignal(score, nearest, centroid, texts[best], len(texts))
+            signals[entry_id] = SemanticSignal(score, nearest, centroid, texts[best_at], len(texts))
         return signals

@@ -195,7 +195,12 @@ class Encoder:
 
     def _run(self, texts: list[str]) -> np.ndarray:
         np = self._np
-        encoded = self.tokenizer.encode_batch(texts)
+        # One text (every query) skips the batch call's thread-pool hand-off: the same ids.
+        encoded = (
+            [self.tokenizer.encode(texts[0])]
+            if len(texts) == 1
+            else self.tokenizer.encode_batch(texts)
+        )
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask}

@@ -11,7 +11,7 @@ import pytest
 from bot.base.config import MatcherSettings
 from bot.core.evaluation import load_queries
 from bot.core.knowledge import Entry, Knowledge
-from bot.core.matcher import Matcher, MatchResult, Outcome
+from bot.core.matcher import Candidate, Matcher, MatchResult, Outcome
 from tests.shipped import shipped_knowledge
 
 SHIPPED: Knowledge = shipped_knowledge()
@@ -492,3 +492,19 @@ def test_shipped_questions_never_get_a_wrong_answer(shipped: Matcher, name: str)
         if result.outcome is Outcome.ANSWER and result.entry_id != item.gold:
             wrong.append((item.query, item.gold, result.entry_id, result.score))
     assert wrong == []
+
+
+def test_a_candidate_writes_its_reason_once_when_it_is_read() -> None:
+    calls: list[int] = []
+
+    def reason() -> str:
+        calls.append(1)
+        return "shares words"
+
+    lazy = Candidate("dns", 0.8, "dns", reason)
+    assert calls == []
+    assert lazy.why == "shares words" and lazy.why == "shares words"
+    assert calls == [1]
+    assert lazy == Candidate("dns", 0.8, "dns", "shares words")
+    assert lazy != Candidate("dns", 0.8, "dns", "other words")
+    assert hash(lazy) == hash(Candidate("dns", 0.8, "dns", "shares words"))

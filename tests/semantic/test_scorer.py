@@ -146,3 +146,28 @@ def test_a_community_reuses_the_base_vectors(counting: Counting) -> None:
     assert ranked[0].entry_id == "ssl"
     assert ranked[0].signals["nearest"] == pytest.approx(1.0, abs=1e-5)
     assert [c.entry_id for c in ranked].count("ssl") == 1  # the base copy is hidden
+
+
+def test_scoring_many_entries_at_once_gives_each_entry_its_own_figures(
+    counting: Counting,
+) -> None:
+    # Entries of 1 to 10 phrasings, scored together (grouped by phrasing count) and one by one.
+    words = ["renew", "ssl", "vm", "domain", "backup", "mail", "port", "disk", "cron", "php"]
+    many = [
+        entry(f"e{n}", f"{words[n - 1]} question", *(f"{w} variant {n}" for w in words[: n - 1]))
+        for n in range(1, 11)
+    ]
+    scorer = SemanticScorer(VectorCache(counting), [*many, *ENTRIES])
+    query = scorer.prepare("renew the ssl certificate on my vm")
+    assert query is not None
+    ids = [e.id for e in reversed([*many, *ENTRIES])]
+    together = scorer.score(query, ids)
+    assert list(together) == ids
+    q = counting.inner.embed(["renew the ssl certificate on my vm"])[0]
+    for item in [*many, *ENTRIES]:
+        alone = scorer.score(query, [item.id])[item.id]
+        assert together[item.id] == alone
+        cosines = counting.inner.embed(list(item.phrasings)) @ q
+        assert alone.phrasing == item.phrasings[int(cosines.argmax())]
+        assert alone.nearest == pytest.approx(float(cosines.max()), abs=1e-5)
+        assert alone.phrasings == len(item.phrasings)
