@@ -123,8 +123,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (model, key)
         ) WITHOUT ROWID""",
     ),
-    # 8: the change sequence other processes follow (``changes.py``): which scope and entry
-    # changed, written in the transaction of the change. AUTOINCREMENT: a seq is never reused.
+    # 8: the change sequence other processes follow (``bot/storage/repositories/changes.py``):
+    # which scope and entry changed, written in the transaction of the change. AUTOINCREMENT: a
+    # seq is never reused.
     (
         """CREATE TABLE changes (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
