@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _EMPTY: frozenset[int] = frozenset()
 
@@ -59,6 +59,16 @@ class GroupIndex:
         """
         if group_id <= self.max_id:
             self.add(group_id, tokens)
+
+    def resync(self, open_groups: Mapping[int, Iterable[str]]) -> None:
+        """Hold exactly the open groups given, up to ``max_id`` (after notes were missed):
+        groups closed meanwhile go, groups reopened meanwhile come back. Later ones are left
+        to the next refresh, as in ``reopen``."""
+        for group_id in [g for g in self._tokens if g not in open_groups]:
+            self.remove(group_id)
+        for group_id, tokens in open_groups.items():
+            if group_id not in self._tokens:
+                self.reopen(group_id, tokens)
 
     def remove(self, group_id: int) -> None:
         """Forget a group (resolved, dismissed, or about to be re-added)."""

@@ -86,6 +86,8 @@ class ChangeNote:
 
     A reader re-reads the current state from the store, so notes may be applied twice or out
     of order to the same effect. ``mine`` marks a change written through this same ``Store``.
+    ``gap`` marks the reload note a reader gets in place of notes it cannot read (pruned
+    before it read them, or of a kind this version does not know): everything is re-read.
     """
 
     seq: int
@@ -94,6 +96,7 @@ class ChangeNote:
     kind: ChangeKind
     at: str
     mine: bool = False
+    gap: bool = False
 
     @property
     def group_id(self) -> int | None:

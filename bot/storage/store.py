@@ -151,7 +151,13 @@ class Store:
 
     async def follow_groups(self, notes: Sequence[ChangeNote]) -> int:
         """Bring this process's grouping indexes in step with the reviews other processes made
-        (the GROUP notes among ``notes``); how many groups were re-read (``bot.storage.review``)."""
+        (the GROUP notes among ``notes``); how many groups were re-read (``bot.storage.review``).
+        After a ``gap`` note (notes missed) every index is checked against the open groups."""
+        if any(note.gap for note in notes):
+            found = await repositories.open_groups(self.sql)
+            for scope, index in self._indexes.items():
+                index.resync(found.get(scope, {}))
+            return sum(map(len, found.values()))
         return await follow_groups(self._indexes, self.scoped, notes)
 
     async def note_reload(self, scope: str = OPERATOR_SCOPE) -> int:

@@ -3,6 +3,9 @@ transaction, that another process on the same database reads in order (on both b
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from bot.base.config import StorageSettings
@@ -126,3 +129,27 @@ async def test_moving_the_operators_overlay_to_a_server_is_announced_as_a_reload
     await first.assign_unscoped("111", overlay=True)
     [note] = await second.changes_since(seen)
     assert (note.kind, note.scope) == (ChangeKind.RELOAD, OPERATOR_SCOPE)
+
+
+async def test_a_note_of_a_kind_this_version_does_not_know_asks_for_a_full_reload(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "faq.sqlite3"  # SQLite's pragma lets the test write past the kind CHECK
+    async with await Store.open(path) as first, await Store.open(path) as second:
+        await first.scoped("111").record_change(entry_change("e1"))
+        with sqlite3.connect(path) as db:  # as a newer version would write it
+            db.execute("PRAGMA ignore_check_constraints = ON")
+            db.execute(
+                "INSERT INTO changes (scope, entry_id, kind, writer, at) "
+                "VALUES ('111', 'x', 'someday', 'newer', '2026-11-30T00:00:00Z')"
+            )
+        await first.scoped("111").record_change(entry_change("e2"))
+
+        notes = await second.changes_since(0)
+
+    assert [(n.kind, n.scope, n.entry_id, n.gap) for n in notes] == [
+        (ChangeKind.ENTRY, "111", "e1", False),
+        (ChangeKind.RELOAD, OPERATOR_SCOPE, None, True),
+        (ChangeKind.ENTRY, "111", "e2", False),
+    ]
+    assert [n.seq for n in notes] == sorted({n.seq for n in notes})

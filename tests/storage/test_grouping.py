@@ -49,3 +49,17 @@ def test_excluded_groups_are_skipped() -> None:
     index.add(2, ["nginx", "502", "deploy"])
     assert index.best(["nginx", "502"]) == (1, 1.0)
     assert index.best(["nginx", "502"], exclude={1})[0] == 2
+
+
+def test_resync_keeps_exactly_the_open_groups_it_has_read_up_to() -> None:
+    index = GroupIndex(0.5)
+    index.add(1, ["nginx", "502"])
+    index.add(2, ["mail", "spam"])
+    index.add(4, ["disk", "full"])
+    index.remove(4)  # closed here; reopened elsewhere meanwhile
+
+    index.resync({1: ["nginx", "502"], 4: ["disk", "full"], 9: ["dns", "slow"]})
+
+    assert (1 in index, 2 in index, 4 in index, 9 in index) == (True, False, True, False)
+    assert index.best(["disk", "full"]) == (4, 1.0)
+    assert index.max_id == 4  # group 9 is past what was read: the next refresh reads it

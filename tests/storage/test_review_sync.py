@@ -198,3 +198,20 @@ def test_an_open_group_is_as_expected_whatever_entry_id_it_kept() -> None:
         check_group_row(GroupChange(4, GroupState.RESOLVED, "mine"), resolved)
     with pytest.raises(UserError, match="#4 was reopened meanwhile"):
         check_group_row(GroupChange(4, GroupState.DISMISSED), row)
+
+
+async def test_a_store_whose_missed_notes_were_pruned_rebuilds_its_groups(two) -> None:
+    first, second = two
+    reopened = await log(first, QUESTION)
+    dismissed = await first.record_change(review(reopened, GroupState.DISMISSED))
+    closed = await log(first, "postfix mail lands in spam at gmail")
+    await second.record_change(reopen(reopened, dismissed.id))
+    await second.record_change(review(closed, GroupState.DISMISSED))
+    await second.owner.changes.prune(0)  # the reopening's note is gone before first read it
+
+    [note] = await first.owner.changes_since(0)
+    assert note.gap
+    await first.owner.follow_groups([note])
+
+    assert await log(first, SIMILAR) == reopened
+    assert await log(first, "gmail puts postfix mail in spam") != closed

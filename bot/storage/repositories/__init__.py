@@ -13,7 +13,7 @@ from bot.storage.repositories.changes import ChangeLog
 from bot.storage.repositories.feedback import Feedback
 from bot.storage.repositories.maintenance import assign_unscoped, expire_text, scopes
 from bot.storage.repositories.overlay import Overlay
-from bot.storage.repositories.questions import Questions, load_group_indexes
+from bot.storage.repositories.questions import Questions, load_group_indexes, open_groups
 
 __all__ = [
     "AuditLog",
@@ -24,5 +24,6 @@ __all__ = [
     "assign_unscoped",
     "expire_text",
     "load_group_indexes",
+    "open_groups",
     "scopes",
 ]

@@ -16,13 +16,15 @@ a window of recent seqs instead would make every reader handle gaps and duplicat
 
 The table is kept bounded: ``prune`` keeps the newest rows and records the highest seq it
 deleted in ``meta``; a reader whose last seq is below that may have missed something, and is
-told to reload everything instead.
+told to reload everything instead (a ``gap`` note). So is a reader that meets a note of a kind
+its version does not know (one written by a newer version during an upgrade).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 from bot.storage.models import OPERATOR_SCOPE, ChangeKind, ChangeNote
 from bot.storage.sql import Connection, Lock, Sql
@@ -70,24 +72,32 @@ class ChangeLog:
             if seq < pruned:
                 # Rows after ``seq`` are gone: only reading everything again is safe.
                 last = await _last_seq(db, pruned)
-                now = self._sql.now()
-                return [ChangeNote(last, OPERATOR_SCOPE, None, ChangeKind.RELOAD, now)]
+                return [_gap(last, self._sql.now())]
             rows = await db.fetch(
                 "SELECT seq, scope, entry_id, kind, writer, at FROM changes WHERE seq > $1 "
                 "ORDER BY seq",
                 seq,
             )
-        return [
-            ChangeNote(
-                seq=row["seq"],
-                scope=row["scope"],
-                entry_id=row["entry_id"],
-                kind=ChangeKind(row["kind"]),
-                at=row["at"],
-                mine=row["writer"] == self.writer,
+        return [self._note(row) for row in rows]
+
+    def _note(self, row: Any) -> ChangeNote:
+        try:
+            kind = ChangeKind(row["kind"])
+        except ValueError:  # written by a newer version: what it changed is unknown here
+            log.warning(
+                "change %d is of a kind this version does not know (%r): re-reading everything",
+                row["seq"],
+                row["kind"],
             )
-            for row in rows
-        ]
+            return _gap(row["seq"], row["at"])
+        return ChangeNote(
+            seq=row["seq"],
+            scope=row["scope"],
+            entry_id=row["entry_id"],
+            kind=kind,
+            at=row["at"],
+            mine=row["writer"] == self.writer,
+        )
 
     async def last_seq(self) -> int:
         """The newest seq written by anyone (0 when there has been no change)."""
@@ -111,6 +121,11 @@ class ChangeLog:
             )
         log.info("pruned %d old rows of the change sequence", deleted)
         return deleted
+
+
+def _gap(seq: int, at: str) -> ChangeNote:
+    """The note read in place of notes that cannot be read: reload everything, up to ``seq``."""
+    return ChangeNote(seq, OPERATOR_SCOPE, None, ChangeKind.RELOAD, at, gap=True)
 
 
 async def _pruned_through(db: Connection) -> int:

@@ -39,18 +39,25 @@ _QUESTION_COLUMNS = (
 )
 
 
-async def load_group_indexes(sql: Sql) -> dict[str, GroupIndex]:
-    """One index per scope of every open group: what placing a question searches."""
-    indexes: dict[str, GroupIndex] = {}
+async def open_groups(sql: Sql) -> dict[str, dict[int, list[str]]]:
+    """Every open group's seed tokens, by scope and id (in id order)."""
+    found: dict[str, dict[int, list[str]]] = {}
     async with sql.read() as db:
         rows = await db.fetch(
             "SELECT id, scope, tokens FROM groups WHERE state = 'open' ORDER BY id"
         )
     for row in rows:
-        index = indexes.get(row["scope"])
-        if index is None:
-            index = indexes[row["scope"]] = GroupIndex(sql.settings.group_similarity)
-        index.add(row["id"], row["tokens"].split())
+        found.setdefault(row["scope"], {})[row["id"]] = row["tokens"].split()
+    return found
+
+
+async def load_group_indexes(sql: Sql) -> dict[str, GroupIndex]:
+    """One index per scope of every open group: what placing a question searches."""
+    indexes: dict[str, GroupIndex] = {}
+    for scope, groups in (await open_groups(sql)).items():
+        index = indexes[scope] = GroupIndex(sql.settings.group_similarity)
+        for group_id, tokens in groups.items():
+            index.add(group_id, tokens)
     count = sum(len(index) for index in indexes.values())
     log.info("%d open groups of unanswered questions indexed in %d scopes", count, len(indexes))
     return indexes
