@@ -138,5 +138,5 @@ class LexicalScorer:
             typical_score,
             cover_score,
             index.text(top[0][1]) if top else "",
-            tuple(t for t in cov if t[0] != STOP_MARK),
+            tuple(t for t in weights if t in cov and t[0] != STOP_MARK),  # in the query's order
         )

@@ -60,6 +60,17 @@ def test_the_lexical_scorer_scores_an_entry_it_never_proposed():
     assert "covers 0% (nothing)" in signal.why
 
 
+def test_the_reason_lists_the_covered_words_in_the_question_s_order():
+    # A set's order changes from process to process; the explanation must not.
+    words = ["dkim", "spf", "dmarc", "postfix", "relay", "bounce"]
+    index = PhrasingIndex([entry("mail", " ".join(words)), *TINY])
+    scorer = LexicalScorer(index)
+    for order in (words, words[::-1], words[3:] + words[:3]):
+        query = scorer.prepare(" ".join(order))
+        signal = scorer.score(query, ["mail"])["mail"]
+        assert signal.words == tuple(index.normaliser.tokens(" ".join(order)))
+
+
 def test_nothing_to_prepare_when_no_word_reaches_the_index():
     assert LexicalScorer(PhrasingIndex(TINY)).prepare("kubernetes helm chart") is None
 
