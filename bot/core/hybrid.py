@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 
 from bot.base.config import MatcherSettings
 from bot.core.gathering import Visible
+from bot.core.results import Candidate
 from bot.semantic.decide import AnswerModel, features, probability
 from bot.semantic.fusion import FusionWeights
 
 if TYPE_CHECKING:
     from bot.core.lexical import LexicalSignal
-    from bot.core.matcher import Candidate, Matcher, MatchResult
+    from bot.core.matcher import Matcher, MatchResult
     from bot.core.semantic_signal import SemanticSignal
 
 WEIGHTS = FusionWeights()  # 0.30 / 0.35 / 0.35, top_k 1
@@ -80,8 +81,6 @@ def _candidate(
     entry_id: str, fused: float, ls: LexicalSignal | None, ss: SemanticSignal | None
 ) -> Candidate:
     """One fused candidate: both signals and the reason for its score."""
-    from bot.core.matcher import Candidate
-
     lexical_score = ls.score if ls else 0.0
     nearest, centroid = (ss.nearest, ss.centroid) if ss else (0.0, 0.0)
     semantic = semantic_part(nearest, centroid)
