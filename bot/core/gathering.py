@@ -32,7 +32,7 @@ def gather_phrasings(
     query: Query,
     *,
     postings: Mapping[str, list[int]],
-    tokens: Sequence[frozenset[str]],
+    tokens: Sequence[tuple[str, ...]],
     owner: Sequence[str],
     norms: Sequence[float | None],
     norm: Callable[[int], float],
@@ -49,9 +49,8 @@ def gather_phrasings(
 
     if exhaustive:
         reached = {pid for token in query.content for pid in reach(token)}
-        keys = gains.keys()
         return {
-            pid: 2.0 * sum(gains[t][1] for t in tokens[pid] & keys) / (total + norm(pid))
+            pid: 2.0 * sum(gains[t][1] for t in tokens[pid] if t in gains) / (total + norm(pid))
             for pid in sorted(reached)
         }
     common = max(COMMON_FLOOR, phrasing_count * COMMON_SHARE)
@@ -84,11 +83,10 @@ def gather_phrasings(
     if len(shared) > KEEP_ABOVE:
         shared = {pid: w for pid, w in shared.items() if w >= floor}
     if later:
-        keys = later.keys()
         for pid in shared:
-            found_words = keys & tokens[pid]
-            if found_words:
-                shared[pid] += sum(later[word] for word in found_words)
+            found = [later[word] for word in tokens[pid] if word in later]
+            if found:
+                shared[pid] += sum(found)
     return {
         pid: 2.0 * weight / (total + (norms[pid] or norm(pid))) for pid, weight in shared.items()
     }

@@ -42,7 +42,10 @@ class PhrasingIndex:
         self._phrasings: dict[str, list[int]] = {}  # entry id -> phrasing ids
         # Per phrasing id (ids are list positions and never reused):
         self._text: list[str] = []
-        self._tokens: list[frozenset[str]] = []
+        # A phrasing's distinct tokens in text order: a tuple, not a set (a set of five
+        # tokens takes 712 bytes, the tuple 88: 250 MB against 35 at 400,000 phrasings),
+        # and sums over it add in the same order in every process.
+        self._tokens: list[tuple[str, ...]] = []
         self._owner: list[str] = []
         self._norms: list[float | None] = []  # weight of the phrasing; None when stale
         self._postings: dict[str, list[int]] = {}
@@ -130,7 +133,7 @@ class PhrasingIndex:
         ids = []
         all_postings = self._postings
         for text in dict.fromkeys(entry.phrasings):
-            tokens = frozenset(self.terms(text, memo=False))
+            tokens = tuple(dict.fromkeys(self.terms(text, memo=False)))
             if not tokens:
                 continue
             pid = len(self._tokens)
@@ -180,7 +183,7 @@ class PhrasingIndex:
                 if token[0] != STOP_MARK:
                     self._typos.discard(token)
         for pid in ids:
-            self._tokens[pid] = frozenset()  # ids are never reused; the slot stays empty
+            self._tokens[pid] = ()  # ids are never reused; the slot stays empty
         del self._extra[entry_id]
 
     # --- tokens and weights --------------------------------------------------------------------
@@ -252,10 +255,10 @@ class PhrasingIndex:
     def dice_of(self, query: Query) -> Callable[[int], float]:
         """Weighted Dice of the query and a phrasing (by id): 1.0 is the same words."""
         gains, total = query.gains, query.total
-        keys, tokens, norm = gains.keys(), self._tokens, self.norm
+        tokens, norm = self._tokens, self.norm
 
         def dice(pid: int) -> float:
-            shared = sum(gains[t][1] for t in tokens[pid] & keys)
+            shared = sum(gains[t][1] for t in tokens[pid] if t in gains)
             return 2.0 * shared / (total + norm(pid))
 
         return dice

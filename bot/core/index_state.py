@@ -3,7 +3,7 @@
 Building the index of 10,000 entries (40,000 phrasings cut into tokens, postings, entry counts,
 weights, typo keys) is about a second of Python on this machine, and at start the base is
 rebuilt from the same entries as the start before. Its state is plain values (``PhrasingIndex.
-state``: dicts, lists, frozensets of text, numbers), kept with ``marshal`` (no code runs when
+state``: dicts, lists, tuples of text, numbers), kept with ``marshal`` (no code runs when
 it is read, unlike pickle) by ``bot.base.keptfiles`` under the sha256 of everything the index
 is computed from: the entries (ids, phrasings and tags, in order), the synonyms, and the code
 that turns text into tokens (the source of the modules below and the versions of the stemmer,
@@ -33,7 +33,7 @@ from bot.core.knowledge import Entry
 
 log = logging.getLogger(__name__)
 
-FORMAT = "faqbot-phrasing-index-1"
+FORMAT = "faqbot-phrasing-index-2"  # 2: a phrasing's tokens are a tuple
 KEEP_FROM = 5_000  # phrasings: below this a build costs less than reading a kept one
 PARTS = 10  # values of PhrasingIndex.state()
 

@@ -221,3 +221,47 @@ def test_an_exhaustive_search_finds_the_same_top_entry_on_a_small_index(text, en
     tops = top_entries(matcher, LexicalScorer(matcher.index, exhaustive=True), text)
 
     assert tops == (entry_id, entry_id)
+
+
+# Unrounded Dice of every phrasing the shipped-dev questions reach, printed by a fresh process.
+_DICE_SCRIPT = """
+import json
+from pathlib import Path
+from bot.core.evaluation import load_queries
+from bot.core.index import PhrasingIndex
+from tests.shipped import shipped_knowledge
+index = PhrasingIndex(shipped_knowledge().entries)
+found = []
+for item in load_queries(Path("benchmarks/data/shipped-dev/queries.jsonl"))[:60]:
+    query = index.query(item.query)
+    dice = index.dice_of(query)
+    found.append([[pid, value, dice(pid), index.norm(pid)] for pid, value in
+                  sorted(index.gather(query).items())])
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_compute_the_same_dice_to_the_last_bit() -> None:
+    # Sums over a phrasing's tokens must not follow a set's order, which is per process.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        done = subprocess.run(
+            [sys.executable, "-c", _DICE_SCRIPT],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        runs.append(json.loads(done.stdout))
+    assert runs[0] == runs[1]
+    assert sum(map(len, runs[0])) > 100  # the questions reached phrasings to compare
