@@ -116,13 +116,16 @@ class LexicalScorer:
         gains, factors = q.gains, q.factors
         typ: dict[str, float] = {}  # query token -> how typical of the entry it is
         cov: dict[str, float] = {}  # query token -> how well the entry covers it
-        for word in gains.keys() & typical.keys():
-            token, factor = gains[word][0], factors[word]
-            typ[token] = max(typ.get(token, 0.0), typical[word] * factor)
-            cov[token] = max(cov.get(token, 0.0), factor)
-        for word in gains.keys() & extra:
-            token = gains[word][0]
-            cov[token] = max(cov.get(token, 0.0), factors[word] * EXTRA_WEIGHT)
+        # In the question's order (not a set's): the sums below add in one order everywhere.
+        for word in gains:
+            if word in typical:
+                token, factor = gains[word][0], factors[word]
+                typ[token] = max(typ.get(token, 0.0), typical[word] * factor)
+                cov[token] = max(cov.get(token, 0.0), factor)
+        for word in gains:
+            if word in extra:
+                token = gains[word][0]
+                cov[token] = max(cov.get(token, 0.0), factors[word] * EXTRA_WEIGHT)
         weights, total = q.weights, q.total
         typical_score = sum(weights[t] * s / (s + SATURATION) for t, s in typ.items())
         typical_score *= (1.0 + SATURATION) / total

@@ -223,26 +223,34 @@ def test_an_exhaustive_search_finds_the_same_top_entry_on_a_small_index(text, en
     assert tops == (entry_id, entry_id)
 
 
-# Unrounded Dice of every phrasing the shipped-dev questions reach, printed by a fresh process.
+# Unrounded Dice of every phrasing the shipped-dev questions reach, and the unrounded parts of
+# the entries' lexical scores, printed by a fresh process.
 _DICE_SCRIPT = """
 import json
 from pathlib import Path
 from bot.core.evaluation import load_queries
 from bot.core.index import PhrasingIndex
+from bot.core.lexical import LexicalScorer
 from tests.shipped import shipped_knowledge
 index = PhrasingIndex(shipped_knowledge().entries)
+scorer = LexicalScorer(index)
 found = []
 for item in load_queries(Path("benchmarks/data/shipped-dev/queries.jsonl"))[:60]:
     query = index.query(item.query)
     dice = index.dice_of(query)
     found.append([[pid, value, dice(pid), index.norm(pid)] for pid, value in
                   sorted(index.gather(query).items())])
+    lexical = scorer.prepare(item.query)
+    if lexical is not None:
+        proposed = scorer.propose(lexical, 20)
+        found.append([[s.best, s.near, s.typical, s.cover] for s in
+                      scorer.score(lexical, proposed).values()])
 print(json.dumps(found))
 """
 
 
 @pytest.mark.slow
-def test_two_processes_compute_the_same_dice_to_the_last_bit() -> None:
+def test_two_processes_compute_the_same_lexical_figures_to_the_last_bit() -> None:
     # Sums over a phrasing's tokens must not follow a set's order, which is per process.
     import json
     import os
