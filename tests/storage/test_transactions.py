@@ -107,9 +107,16 @@ async def test_a_read_queued_between_writes_commits_the_first_before_reading(
 
 
 async def test_a_writer_cancelled_in_the_queue_strands_no_one(
-    opened: Store, storage_settings: StorageSettings
+    storage_settings: StorageSettings,
 ) -> None:
-    store = opened
+    # One connection: on PostgreSQL the queue is the pool's, and a second connection would let
+    # the queued write finish before it is cancelled on a slow machine.
+    single = storage_settings.model_copy(update={"pool_size": 1})
+    async with await Store.open(settings=single) as store:
+        await _cancel_a_queued_writer(store, storage_settings)
+
+
+async def _cancel_a_queued_writer(store: Store, storage_settings: StorageSettings) -> None:
     holding, release = asyncio.Event(), asyncio.Event()
 
     async def slow() -> None:
