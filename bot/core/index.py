@@ -1,6 +1,6 @@
 """The phrasing index under the lexical scorer: tokens, postings, weights, candidate gathering.
 
-Every phrasing of an entry (its question and alternates) is kept as a set of normalised tokens
+Every phrasing of an entry (its question and alternates) is kept as its distinct normalised tokens
 (stop words marked, kept at a low weight). A token weighs its inverse entry frequency, so a word
 found in few entries ("dkim") counts more than one found in many ("server"). Misspelt query words
 match known words one edit away, at a discount (see ``bot.core.query``).
