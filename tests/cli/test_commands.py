@@ -225,6 +225,14 @@ def test_bench_prints_a_table_with_a_ratio_column(faqbot):
     assert row.split()[-1].endswith("x")
 
 
+def test_bench_ratios_keep_a_decimal_below_ten() -> None:
+    from bot.cli.bench import ratio
+
+    assert ratio(2.81, 12.0) == "0.2x"  # hybrid is slower than the lexical baseline: not "0x"
+    assert ratio(5.0, 0.68) == "7.4x"
+    assert ratio(453.4, 12.26) == "37x"
+
+
 def test_console_answers_a_question_then_exits_0_on_eof(faqbot):
     done = faqbot("console", stdin="VM or container?\n")
 
