@@ -18,19 +18,11 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("tokenizers")
 pytest.importorskip("threadpoolctl")
 
-from bot.base.config import (
-    KnowledgeSettings,
-    MatcherSettings,
-    SemanticSettings,
-    Settings,
-    StorageSettings,
-)
 from bot.cli.main import main
 from bot.core import embedding
 from bot.core.library import Library
+from tests.semantic.store_settings import KNOWLEDGE, settings_for
 from tests.semantic.tiny_model import build_model_folder
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +34,6 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def always_in_background(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Library, "inline_embed", 0)
     monkeypatch.setattr(embedding, "BATCH", 2)
-
-
-def settings_for(tmp_path: Path, model: Path) -> Settings:
-    return Settings(
-        knowledge=KnowledgeSettings(paths=(FIXTURES,)),
-        storage=StorageSettings(database=tmp_path / "faq.sqlite3"),
-        matcher=MatcherSettings(semantic=SemanticSettings(model=str(model))),
-    )
 
 
 def stored_rows(tmp_path: Path) -> int:
@@ -154,7 +138,7 @@ async def test_a_reload_answers_lexically_then_switches(tmp_path: Path, model_di
         await library.embedder.wait()
         folder = tmp_path / "kb"
         folder.mkdir()
-        for source in FIXTURES.iterdir():
+        for source in KNOWLEDGE.iterdir():
             text = source.read_text(encoding="utf-8")
             (folder / source.name).write_text(text.replace("?", " please?"), encoding="utf-8")
         await library.reload([folder])
@@ -170,7 +154,7 @@ def test_doctor_says_how_many_phrasings_are_embedded(
 ) -> None:
     config = tmp_path / "faqbot.yaml"
     config.write_text(
-        f"knowledge:\n  paths: [{FIXTURES}]\nstorage:\n  database: {tmp_path / 'faq.sqlite3'}\n"
+        f"knowledge:\n  paths: [{KNOWLEDGE}]\nstorage:\n  database: {tmp_path / 'faq.sqlite3'}\n"
         f"matcher:\n  semantic:\n    model: {model_dir}\n",
         encoding="utf-8",
     )

@@ -18,22 +18,14 @@ pytest.importorskip("threadpoolctl")
 
 import numpy as np
 
-from bot.base.config import (
-    KnowledgeSettings,
-    MatcherSettings,
-    SemanticSettings,
-    Settings,
-    StorageSettings,
-)
+from bot.base.config import Settings
 from bot.core import kept_vectors
 from bot.core.kept_vectors import adopt, read_kept, worth_rewriting, write_kept
 from bot.core.library import Library
 from bot.core.vectors import VectorCache, text_key
 from bot.semantic.encoder import Encoder
+from tests.semantic.store_settings import QUERIES, settings_for
 from tests.semantic.tiny_model import DIM, build_model_folder
-
-KNOWLEDGE = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
-QUERIES = ["renew ssl certificate", "vm or container", "point domain at vps", "blank page"]
 
 
 @pytest.fixture(scope="module")
@@ -115,14 +107,6 @@ def test_rewriting_is_worth_it_only_for_a_large_base_whose_phrasings_changed(
     assert worth_rewriting(base, ["a", "b", "c", "d"])  # the file holds a removed one
     assert not worth_rewriting(base, ["c", "a", "b"])  # the same, in another order
     assert not worth_rewriting(["a", "b"], None)  # too small to keep
-
-
-def settings_for(tmp_path: Path, model: Path) -> Settings:
-    return Settings(
-        knowledge=KnowledgeSettings(paths=(KNOWLEDGE,)),
-        storage=StorageSettings(database=tmp_path / "faq.sqlite3"),
-        matcher=MatcherSettings(semantic=SemanticSettings(model=str(model))),
-    )
 
 
 async def answers(settings: Settings) -> tuple[list[object], VectorCache]:

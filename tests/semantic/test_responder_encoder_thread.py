@@ -17,21 +17,14 @@ pytest.importorskip("threadpoolctl")
 
 import numpy as np
 
-from bot.base.config import (
-    KnowledgeSettings,
-    MatcherSettings,
-    SemanticSettings,
-    Settings,
-    StorageSettings,
-)
 from bot.core.etiquette import Cooldowns, RateLimiter, Trigger
 from bot.core.plans import Request
 from bot.core.posts import scored_views
 from bot.core.responder import Responder, post_of
 from bot.core.service import KnowledgeService
+from tests.semantic.store_settings import settings_for
 from tests.semantic.tiny_model import build_model_folder
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 # Three sentences, two of them questions, about nothing the knowledge covers: the whole post is
 # no answer, so its question sentences are scored too.
 POST = "Hello everyone. Is it going to rain on Mars next week? And what do the clouds eat?"
@@ -40,13 +33,7 @@ POST = "Hello everyone. Is it going to rain on Mars next week? And what do the c
 async def test_a_post_and_its_question_sentences_are_embedded_off_the_event_loop(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(
-        knowledge=KnowledgeSettings(paths=(FIXTURES,)),
-        storage=StorageSettings(database=tmp_path / "faq.sqlite3"),
-        matcher=MatcherSettings(
-            semantic=SemanticSettings(model=str(build_model_folder(tmp_path / "model")))
-        ),
-    )
+    settings = settings_for(tmp_path, build_model_folder(tmp_path / "model"))
     async with await KnowledgeService.open(settings) as service:
         encoder = service.matcher.vectors.encoder
         calls: list[tuple[str, threading.Thread]] = []

@@ -14,19 +14,10 @@ pytest.importorskip("tokenizers")
 pytest.importorskip("threadpoolctl")
 
 from bot.base import yamlcache
-from bot.base.config import (
-    KnowledgeSettings,
-    MatcherSettings,
-    SemanticSettings,
-    Settings,
-    StorageSettings,
-)
 from bot.core import index_state
 from bot.core.library import Library
+from tests.semantic.store_settings import QUERIES, settings_for
 from tests.semantic.tiny_model import build_model_folder
-
-KNOWLEDGE = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
-QUERIES = ["renew ssl certificate", "vm or container", "point domain at vps", "blank page"]
 
 
 async def test_a_hybrid_second_open_reads_the_kept_index_and_answers_the_same(
@@ -34,13 +25,7 @@ async def test_a_hybrid_second_open_reads_the_kept_index_and_answers_the_same(
 ) -> None:
     monkeypatch.setattr(index_state, "KEEP_FROM", 0)
     monkeypatch.setattr(yamlcache, "KEEP_FROM", 0)
-    settings = Settings(
-        knowledge=KnowledgeSettings(paths=(KNOWLEDGE,)),
-        storage=StorageSettings(database=tmp_path / "faq.sqlite3"),
-        matcher=MatcherSettings(
-            semantic=SemanticSettings(model=str(build_model_folder(tmp_path / "model")))
-        ),
-    )
+    settings = settings_for(tmp_path, build_model_folder(tmp_path / "model"))
     found = []
     for _ in range(2):
         library = await Library.open(settings)

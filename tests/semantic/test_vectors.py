@@ -14,32 +14,15 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("tokenizers")
 pytest.importorskip("threadpoolctl")
 
-from bot.base.config import (
-    KnowledgeSettings,
-    MatcherSettings,
-    SemanticSettings,
-    Settings,
-    StorageSettings,
-)
 from bot.core.library import Library
 from bot.semantic.encoder import ModelError
+from tests.semantic.store_settings import settings_for
 from tests.semantic.tiny_model import build_model_folder
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "store_knowledge"
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_model_folder(tmp_path_factory.mktemp("model"))
-
-
-def settings_for(tmp_path: Path, model: Path | str | None) -> Settings:
-    semantic = SemanticSettings(model=str(model) if model else None)
-    return Settings(
-        knowledge=KnowledgeSettings(paths=(FIXTURES,)),
-        storage=StorageSettings(database=tmp_path / "faq.sqlite3"),
-        matcher=MatcherSettings(semantic=semantic),
-    )
 
 
 def phrasing_count(library: Library) -> int:
