@@ -66,8 +66,7 @@ def ranked(
     fused: dict[str, float] = {}
     for entry_id in ids:
         ls, ss = lex.get(entry_id), sem.get(entry_id)
-        lexical_score = ls.score if ls else 0.0
-        nearest, centroid = (ss.nearest, ss.centroid) if ss else (0.0, 0.0)
+        lexical_score, nearest, centroid = _parts(ls, ss)
         fused[entry_id] = round(
             w.lexical * lexical_score + w.nearest * nearest + w.centroid * centroid, 4
         )
@@ -77,12 +76,17 @@ def ranked(
     return scored, bool(lq and lq.as_typed)
 
 
+def _parts(ls: LexicalSignal | None, ss: SemanticSignal | None) -> tuple[float, float, float]:
+    """An entry's lexical score, nearest and centroid cosines (0 for a signal it lacks)."""
+    nearest, centroid = (ss.nearest, ss.centroid) if ss else (0.0, 0.0)
+    return (ls.score if ls else 0.0), nearest, centroid
+
+
 def _candidate(
     entry_id: str, fused: float, ls: LexicalSignal | None, ss: SemanticSignal | None
 ) -> Candidate:
     """One fused candidate: both signals and the reason for its score."""
-    lexical_score = ls.score if ls else 0.0
-    nearest, centroid = (ss.nearest, ss.centroid) if ss else (0.0, 0.0)
+    lexical_score, nearest, centroid = _parts(ls, ss)
     semantic = semantic_part(nearest, centroid)
     phrasing = ls.phrasing if ls and ls.score >= semantic else ""
     phrasing = phrasing or (ss.phrasing if ss else "")
@@ -99,8 +103,7 @@ def _candidate(
 
 def _why(fused: float, ls: LexicalSignal | None, ss: SemanticSignal | None) -> str:
     """Both signals of a fused candidate, written out (``faqbot ask --explain``)."""
-    lexical_score = ls.score if ls else 0.0
-    nearest, centroid = (ss.nearest, ss.centroid) if ss else (0.0, 0.0)
+    lexical_score, nearest, centroid = _parts(ls, ss)
     parts = [f"fused {fused:.2f} = {WEIGHTS.lexical:.2f} x lexical {lexical_score:.2f}"]
     parts.append(f"{WEIGHTS.nearest:.2f} x nearest {nearest:.2f}")
     parts.append(f"{WEIGHTS.centroid:.2f} x centroid {centroid:.2f}")
